@@ -27,6 +27,11 @@ export interface Rule {
   id: string;
   /** One line for `--help` and docs. */
   description: string;
+  /**
+   * A fallback rule ("any other 403", "any other 404") runs only when no other rule produced an error-level
+   * finding for the record, so a specific explanation is never buried under a generic one.
+   */
+  fallback?: boolean;
   /** Returns findings (usually zero or one). Must not throw; the engine guards it anyway. */
   check(record: ExchangeRecord, context: DiagnosisContext): Finding[];
 }
