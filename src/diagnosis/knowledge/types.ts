@@ -23,8 +23,8 @@ export interface TimeoutFact extends Sourced {
   seconds: number;
   /** What the caller sees when it trips: the statuses (e.g. [504]) and/or 'dropped' (connection closed/reset). */
   outcome: Array<number | 'dropped'>;
-  /** Who owns the timer. */
-  layer: 'proxy' | 'load-balancer' | 'gateway' | 'cdn' | 'platform' | 'app-server' | 'client';
+  /** Who owns the timer; 'user' for a threshold from the config file (`timeouts: [{ name, seconds }]`). */
+  layer: 'proxy' | 'load-balancer' | 'gateway' | 'cdn' | 'platform' | 'app-server' | 'client' | 'user';
 }
 
 export interface TimeoutMatch {
