@@ -1,0 +1,294 @@
+/**
+ * `startProxy`: the forward proxy an app reaches through HTTP_PROXY/HTTPS_PROXY. One http.Server takes
+ * absolute-form requests (plain HTTP), CONNECT (HTTPS, intercepted or tunnelled) and upgrades; decrypted and
+ * tunnelled-plain connections are handed back to the same server, with a note of where their requests go.
+ */
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type * as net from 'node:net';
+import type { ProxyConfig } from '../config';
+import { LeafCertificates, loadOrCreateCa } from '../ca';
+import { diagnose } from '../diagnosis/diagnose';
+import type { ExchangeRecord } from '../model/exchange';
+import { splitHostPort } from '../model/url';
+import { systemClock, type Clock } from './clock';
+import { handleConnect, type InterceptedTarget } from './connect';
+import { forwardRequest, type ForwardEnv, type ForwardTarget } from './forward';
+import { Recorder, type DiagnoseFn } from './recorder';
+import { forwardUpgrade } from './upgrade';
+import { matchesNoProxy, parseUpstreamProxy, Upstream } from './upstream';
+
+export interface RunningProxy {
+  /** http://host:port, with the real port when 0 was asked for. */
+  url: string;
+  host: string;
+  port: number;
+  caCertPath: string;
+  caCreated: boolean;
+  caCreatedReason?: string;
+  logDir: string;
+  /** Records written and lost so far (lost = could not be written to exchanges.jsonl). */
+  stats(): { written: number; lost: number };
+  /** Resolves when every record finished so far is on disk. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ProxyDependencies {
+  clock?: Clock;
+  diagnose?: DiagnoseFn;
+  /** Where proxydoc reports problems it can't put in a record (log writes failing). Default: stderr. */
+  warn?: (message: string) => void;
+  onRecord?: (record: ExchangeRecord, annotated: string) => void;
+}
+
+export class ProxyStartError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Request heads up to 64 KiB of headers must pass (so the *upstream's* 431 can be seen), with room for a long
+ * request line; Node's default is 16 KiB.
+ */
+export const MAX_HEADER_SIZE = 96 * 1024;
+const CLIENT_HANDSHAKE_TIMEOUT_MS = 30_000;
+
+export async function startProxy(config: ProxyConfig, deps: ProxyDependencies = {}): Promise<RunningProxy> {
+  const clock = deps.clock ?? systemClock;
+  const warn = deps.warn ?? ((message: string) => process.stderr.write(`proxydoc: ${message}\n`));
+  const ca = await loadOrCreateCa(config.caDir, { now: new Date(clock.epochMs()) });
+  const leaves = new LeafCertificates(ca, { now: () => new Date(clock.epochMs()) });
+  const extraCaPems = config.upstreamCa.map((file) => readCaFile(file));
+  const upstream = new Upstream({
+    extraCaPems,
+    insecure: config.insecureUpstream,
+    proxy: config.upstreamProxy ? parseUpstreamProxy(config.upstreamProxy) : undefined,
+    noProxy: config.upstreamNoProxy,
+    maxHeaderSize: MAX_HEADER_SIZE,
+  });
+  const reportedWriteErrors = new Set<string>();
+  const recorder = await Recorder.open({
+    logDir: config.logDir,
+    clock,
+    diagnose: deps.diagnose ?? diagnose,
+    userTimeouts: config.timeouts,
+    onRecord: deps.onRecord,
+    onWriteError: (file, error) => {
+      // Once per file and error code, so a full disk doesn't flood the terminal; forwarding goes on regardless.
+      const key = `${file} ${error.code}`;
+      if (reportedWriteErrors.has(key)) return;
+      reportedWriteErrors.add(key);
+      warn(`cannot write ${file} in ${config.logDir}: ${error.code ?? error.message}; forwarding continues, records are being lost`);
+    },
+  });
+
+  const sockets = new Set<net.Socket>();
+  const trackSocket = (socket: net.Socket): void => {
+    if (sockets.has(socket)) return;
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  };
+  const interceptedTargets = new WeakMap<net.Socket, InterceptedTarget>();
+  const socketsWithRequests = new WeakSet<net.Socket>();
+
+  const server = http.createServer({
+    maxHeaderSize: MAX_HEADER_SIZE,
+    // A slow upload or a slow upstream is the behaviour users come to observe: proxydoc never cuts a request
+    // itself. Only a client that never finishes its headers is cut (slowloris).
+    requestTimeout: 0,
+    headersTimeout: 60_000,
+    keepAliveTimeout: 5_000,
+    // The upstream decides about missing Host headers; a proxy must not answer for it.
+    requireHostHeader: false,
+    noDelay: true,
+  });
+  let listenPort = config.port;
+
+  const env: ForwardEnv & { trackSocket(socket: net.Socket): void } = {
+    recorder,
+    clock,
+    maxBodyCapture: config.maxBodyCapture,
+    upstream,
+    connectTimeoutMs: config.connectTimeoutMs,
+    trackSocket,
+  };
+
+  /** Where a request on this socket goes, or a reason to refuse it. */
+  const resolveTarget = (req: http.IncomingMessage): ForwardTarget | { refuse: number; reason: string } => {
+    const intercepted = interceptedTargets.get(req.socket);
+    const rawTarget = req.url ?? '';
+    if (intercepted) {
+      const authority = req.headers.host ?? intercepted.authority;
+      return {
+        scheme: intercepted.scheme,
+        host: intercepted.host,
+        port: intercepted.port,
+        servername: intercepted.servername,
+        path: rawTarget,
+        url: `${intercepted.scheme}://${authority}${rawTarget}`,
+      };
+    }
+    const absolute = /^(https?):\/\/([^/?#]*)(.*)$/is.exec(rawTarget);
+    if (!absolute) {
+      return {
+        refuse: 400,
+        reason: 'proxydoc is a forward proxy: point your client at it with HTTP_PROXY/HTTPS_PROXY (or curl -x) instead of requesting it directly.',
+      };
+    }
+    const scheme = absolute[1].toLowerCase() as 'http' | 'https';
+    const authorityWithUser = absolute[2];
+    const authority = authorityWithUser.slice(authorityWithUser.lastIndexOf('@') + 1);
+    const { host, port } = splitHostPort(authority, scheme === 'https' ? 443 : 80);
+    if (host === '') return { refuse: 400, reason: `the request target ${JSON.stringify(rawTarget)} has no host.` };
+    if (isOwnAddress(host, port, config.host, listenPort)) {
+      return { refuse: 508, reason: 'this request is addressed to proxydoc itself; forwarding it would loop (is HTTP_PROXY set in the shell that started proxydoc?).' };
+    }
+    // RFC 9112 §3.2.1: an empty path in absolute form becomes "/" (or "*" for OPTIONS) in origin form.
+    let path = absolute[3];
+    if (path === '' || path.startsWith('?')) path = (req.method === 'OPTIONS' && path === '' ? '*' : '/') + path;
+    return { scheme, host, port, path, url: rawTarget, hostFromTarget: authority };
+  };
+
+  server.on('request', (req, res) => {
+    socketsWithRequests.add(req.socket);
+    const target = resolveTarget(req);
+    if ('refuse' in target) {
+      const body = `${target.reason}\n`;
+      res.writeHead(target.refuse, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+      res.end(body);
+      return;
+    }
+    forwardRequest(env, req, res, target);
+  });
+  // With a listener, Node stops answering 100 Continue by itself (RFC 9110 §10.1.1): the upstream decides.
+  server.on('checkContinue', (req, res) => server.emit('request', req, res));
+  server.on('checkExpectation', (req, res) => server.emit('request', req, res));
+  server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+    trackSocket(socket);
+    socketsWithRequests.add(socket);
+    const target = resolveTarget(req);
+    if ('refuse' in target) {
+      socket.end(`HTTP/1.1 ${target.refuse} Refused\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${target.reason}\n`);
+      return;
+    }
+    forwardUpgrade(env, req, socket, head, target);
+  });
+  server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+    const { host, port } = splitHostPort(req.url ?? '', 443);
+    if (isOwnAddress(host, port, config.host, listenPort)) {
+      socket.end('HTTP/1.1 508 Loop Detected\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nThis CONNECT is addressed to proxydoc itself.\n');
+      return;
+    }
+    handleConnect(
+      {
+        ...env,
+        secureContextFor: (name) => leaves.secureContextFor(name),
+        shouldIntercept: (name) => !matchesNoProxy(name, 0, config.noIntercept.map(stripPort)),
+        adoptSocket: (adopted, target) => {
+          interceptedTargets.set(adopted, target);
+          server.emit('connection', adopted);
+        },
+        sawRequestOn: (adopted) => socketsWithRequests.has(adopted),
+        handshakeTimeoutMs: CLIENT_HANDSHAKE_TIMEOUT_MS,
+      },
+      req,
+      socket,
+      head,
+    );
+  });
+  server.on('connection', (socket: net.Socket) => trackSocket(socket));
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: net.Socket) => {
+    socketsWithRequests.add(socket);
+    // Malformed requests get a clean 4xx and a closed socket; nothing a client sends may crash the proxy.
+    if (!socket.writable || error.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nproxydoc could not parse this request (${error.code ?? 'parse error'}).\n`);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      reject(listenError(error, config.host, config.port));
+    };
+    server.once('error', onError);
+    server.listen(config.port, config.host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  }).catch(async (error) => {
+    upstream.destroy();
+    await recorder.close();
+    throw error;
+  });
+  server.on('error', (error) => warn(`server error: ${error.message}`));
+  const address = server.address() as net.AddressInfo;
+  listenPort = address.port;
+  const hostForUrl = address.address.includes(':') ? `[${address.address}]` : address.address;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${hostForUrl}:${address.port}`,
+    host: address.address,
+    port: address.port,
+    caCertPath: ca.certPath,
+    caCreated: ca.created,
+    caCreatedReason: ca.reason,
+    logDir: config.logDir,
+    stats: () => ({ written: recorder.writtenRecords, lost: recorder.lostRecords }),
+    flush: () => recorder.flush(),
+    close: () => {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Open tunnels and keep-alive connections would keep server.close() waiting forever.
+        for (const socket of sockets) socket.destroy();
+        server.closeAllConnections();
+        await closed;
+        upstream.destroy();
+        await recorder.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function stripPort(host: string): string {
+  return host.replace(/:\d+$/, '');
+}
+
+/** A target that is proxydoc's own listening address (a request that would loop back into proxydoc). */
+function isOwnAddress(host: string, port: number, listenHost: string, listenPort: number): boolean {
+  if (port !== listenPort) return false;
+  const name = host.toLowerCase();
+  if (name === listenHost.toLowerCase()) return true;
+  const isLoopbackName = name === 'localhost' || name === '::1' || name.startsWith('127.');
+  const listensOnLoopback = listenHost === '0.0.0.0' || listenHost === '::' || listenHost === '::1' || listenHost === 'localhost' || listenHost.startsWith('127.');
+  return isLoopbackName && listensOnLoopback;
+}
+
+function readCaFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ProxyStartError('PROXYDOC_ERR_UPSTREAM_CA', `cannot read --upstream-ca file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; check the path`);
+  }
+}
+
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): ProxyStartError {
+  if (error.code === 'EADDRINUSE') {
+    return new ProxyStartError('PROXYDOC_ERR_LISTEN', `port ${port} on ${host} is already in use: stop the other process or pick another port with --port (0 picks a free one)`);
+  }
+  if (error.code === 'EADDRNOTAVAIL') {
+    return new ProxyStartError('PROXYDOC_ERR_LISTEN', `cannot listen on ${host}: no such address on this machine; use --host 127.0.0.1`);
+  }
+  if (error.code === 'EACCES') {
+    return new ProxyStartError('PROXYDOC_ERR_LISTEN', `not allowed to listen on port ${port}: ports below 1024 need privileges; pick another with --port`);
+  }
+  return new ProxyStartError('PROXYDOC_ERR_LISTEN', `cannot listen on ${host}:${port}: ${error.message}`);
+}

@@ -1,0 +1,204 @@
+/**
+ * How proxydoc reaches upstreams: keep-alive agents per scheme, TLS verification (on by default: a bad upstream
+ * certificate must surface, never be hidden), and optional chaining through a corporate HTTP proxy
+ * (`--upstream-proxy`): absolute-form requests for http://, CONNECT tunnels for https:// and blind tunnels.
+ * proxydoc never reads HTTP_PROXY/HTTPS_PROXY itself — a shell pointing those at proxydoc would make it loop.
+ */
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import type { Duplex } from 'node:stream';
+
+export interface UpstreamProxy {
+  host: string;
+  port: number;
+  /** `Basic …` from the proxy URL's userinfo, sent as Proxy-Authorization. */
+  authorization?: string;
+  /** For display: http://host:port (never the credentials). */
+  display: string;
+}
+
+export interface UpstreamOptions {
+  /** PEM contents of --upstream-ca files, trusted in addition to Node's root store. */
+  extraCaPems: string[];
+  insecure: boolean;
+  proxy?: UpstreamProxy;
+  /** Hosts that bypass the upstream proxy: exact names, `.suffix` / `suffix` for subdomains, `*` for all. */
+  noProxy: string[];
+  /** Largest response head accepted from an upstream. */
+  maxHeaderSize: number;
+}
+
+export interface UpstreamTarget {
+  scheme: 'http' | 'https';
+  host: string;
+  port: number;
+  /** SNI to send; omitted for IP literals (RFC 6066 §3 forbids IP addresses in SNI). */
+  servername?: string;
+}
+
+export interface PreparedRequest {
+  send: (options: http.RequestOptions) => http.ClientRequest;
+  options: http.RequestOptions;
+  /** Set when the request goes through --upstream-proxy. */
+  viaProxy?: string;
+}
+
+export function parseUpstreamProxy(url: string): UpstreamProxy {
+  const parsed = new URL(url);
+  const port = parsed.port === '' ? 80 : Number(parsed.port);
+  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+  const display = `http://${parsed.host}`;
+  if (parsed.username === '' && parsed.password === '') return { host, port, display };
+  const credentials = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
+  return { host, port, display, authorization: `Basic ${Buffer.from(credentials).toString('base64')}` };
+}
+
+export function matchesNoProxy(host: string, port: number, patterns: readonly string[]): boolean {
+  const name = host.toLowerCase();
+  for (const raw of patterns) {
+    const { patternHost, patternPort } = splitNoProxyPattern(raw.trim().toLowerCase());
+    if (patternHost === '') continue;
+    if (patternHost === '*') return true;
+    if (patternPort !== undefined && patternPort !== port) continue;
+    // curl and Go treat "example.com" and ".example.com" alike: the host and its subdomains.
+    const suffix = patternHost.startsWith('.') ? patternHost.slice(1) : patternHost;
+    if (name === suffix || name.endsWith('.' + suffix)) return true;
+  }
+  return false;
+}
+
+/** "host", "host:port", "[v6]:port" or a bare IPv6 literal → host and optional port. */
+function splitNoProxyPattern(pattern: string): { patternHost: string; patternPort?: number } {
+  const bracketed = /^\[([^\]]*)\](?::(\d+))?$/.exec(pattern);
+  if (bracketed) return { patternHost: bracketed[1], patternPort: bracketed[2] ? Number(bracketed[2]) : undefined };
+  const hostPort = /^([^:]+):(\d+)$/.exec(pattern);
+  if (hostPort) return { patternHost: hostPort[1], patternPort: Number(hostPort[2]) };
+  return { patternHost: pattern };
+}
+
+/**
+ * An https.Agent whose connections are TLS inside a CONNECT tunnel through the upstream proxy. Pooling and
+ * keep-alive stay the agent's; only how a new socket is made changes.
+ */
+class TunnelingAgent extends https.Agent {
+  constructor(
+    private readonly proxy: UpstreamProxy,
+    options: https.AgentOptions,
+  ) {
+    super(options);
+  }
+
+  override createConnection(
+    options: tls.ConnectionOptions & { host?: string; port?: number },
+    callback: (error: Error | null, socket?: Duplex) => void,
+  ): Duplex | undefined {
+    openProxyTunnel(this.proxy, options.host ?? 'localhost', options.port ?? 443).then(
+      (socket) => callback(null, tls.connect({ ...options, socket })),
+      (error: Error) => callback(error),
+    );
+    return undefined;
+  }
+}
+
+/** Opens a CONNECT tunnel through an HTTP proxy (RFC 9110 §9.3.6). */
+export function openProxyTunnel(proxy: UpstreamProxy, host: string, port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const authority = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    const headers: string[] = ['Host', authority];
+    if (proxy.authorization) headers.push('Proxy-Authorization', proxy.authorization);
+    const request = http.request({ host: proxy.host, port: proxy.port, method: 'CONNECT', path: authority, headers, agent: false });
+    request.once('connect', (response, socket, head) => {
+      if (response.statusCode !== 200) {
+        socket.destroy();
+        reject(
+          Object.assign(
+            new Error(`the upstream proxy ${proxy.display} answered ${response.statusCode} ${response.statusMessage ?? ''} to CONNECT ${authority}`.trim()),
+            { code: 'PROXYDOC_ERR_UPSTREAM_PROXY' },
+          ),
+        );
+        return;
+      }
+      if (head.length > 0) socket.unshift(head);
+      resolve(socket);
+    });
+    request.once('error', reject);
+    request.end();
+  });
+}
+
+export class Upstream {
+  private readonly httpAgent: http.Agent;
+  private readonly httpsAgent: https.Agent;
+  private readonly proxiedHttpAgent?: http.Agent;
+  private readonly proxiedHttpsAgent?: https.Agent;
+  private readonly tlsOptions: tls.ConnectionOptions;
+
+  constructor(private readonly options: UpstreamOptions) {
+    // `ca` replaces Node's root store, so extra CAs are added to it rather than given alone.
+    this.tlsOptions = {
+      rejectUnauthorized: !options.insecure,
+      ...(options.extraCaPems.length > 0 ? { ca: [...tls.rootCertificates, ...options.extraCaPems] } : {}),
+    };
+    // LIFO reuse keeps the fewest sockets warm; the upstream's Keep-Alive timeout hint is honoured by Node.
+    const agentOptions = { keepAlive: true, maxFreeSockets: 256, scheduling: 'lifo' as const };
+    this.httpAgent = new http.Agent(agentOptions);
+    this.httpsAgent = new https.Agent({ ...agentOptions, ...this.tlsOptions });
+    if (options.proxy) {
+      this.proxiedHttpAgent = new http.Agent(agentOptions);
+      this.proxiedHttpsAgent = new TunnelingAgent(options.proxy, { ...agentOptions, ...this.tlsOptions });
+    }
+  }
+
+  private proxyFor(host: string, port: number): UpstreamProxy | undefined {
+    const proxy = this.options.proxy;
+    if (!proxy || matchesNoProxy(host, port, this.options.noProxy)) return undefined;
+    return proxy;
+  }
+
+  /**
+   * Request options for one upstream request. `path` is the raw request target and `headers` the raw header list
+   * ([name, value, name, value…]): Node sends both exactly as given, keeping order, case and repeats.
+   */
+  prepare(target: UpstreamTarget, method: string, path: string, headers: string[]): PreparedRequest {
+    const proxy = this.proxyFor(target.host, target.port);
+    const base: http.RequestOptions = { method, headers, maxHeaderSize: this.options.maxHeaderSize, setHost: false };
+    if (target.scheme === 'http') {
+      if (proxy) {
+        // Through an HTTP proxy a plain request keeps its absolute form (RFC 9112 §3.2.2).
+        const authority = target.host.includes(':') ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`;
+        const withAuth = proxy.authorization ? [...headers, 'Proxy-Authorization', proxy.authorization] : headers;
+        return {
+          send: http.request,
+          options: { ...base, host: proxy.host, port: proxy.port, path: `http://${authority}${path}`, headers: withAuth, agent: this.proxiedHttpAgent },
+          viaProxy: proxy.display,
+        };
+      }
+      return { send: http.request, options: { ...base, host: target.host, port: target.port, path, agent: this.httpAgent } };
+    }
+    const tlsTarget: https.RequestOptions = {
+      ...base,
+      host: target.host,
+      port: target.port,
+      path,
+      servername: target.servername ?? (net.isIP(target.host) ? '' : target.host),
+      agent: proxy ? this.proxiedHttpsAgent : this.httpsAgent,
+    };
+    return { send: https.request, options: tlsTarget, viaProxy: proxy?.display };
+  }
+
+  /** A raw TCP connection for a blind tunnel, direct or through the upstream proxy. */
+  openTunnel(host: string, port: number): { socket: Promise<net.Socket>; viaProxy?: string } {
+    const proxy = this.proxyFor(host, port);
+    if (proxy) return { socket: openProxyTunnel(proxy, host, port), viaProxy: proxy.display };
+    return { socket: Promise.resolve(net.connect({ host, port })) };
+  }
+
+  destroy(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+    this.proxiedHttpAgent?.destroy();
+    this.proxiedHttpsAgent?.destroy();
+  }
+}
