@@ -6,5 +6,6 @@ module.exports = {
   transform: { '^.+\\.ts$': 'ts-jest' },
   // Integration tests start real servers; two workers match the 2-core machines this runs on.
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
   testTimeout: 30000,
 };
