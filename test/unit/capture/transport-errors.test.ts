@@ -1,0 +1,31 @@
+import { classifyUpstreamError, CONNECT_TIMEOUT_CODE, describeFailure } from '../../../src/capture/transport-errors';
+
+describe('classifyUpstreamError', () => {
+  test.each([
+    [{ code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND x.invalid' }, 'connect', 'dns'],
+    [{ code: 'EAI_AGAIN', message: 'getaddrinfo EAI_AGAIN x' }, 'connect', 'dns'],
+    [{ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }, 'connect', 'refused'],
+    [{ code: 'EHOSTUNREACH', message: 'unreachable' }, 'connect', 'refused'],
+    [{ code: CONNECT_TIMEOUT_CODE, message: 'took too long' }, 'connect', 'connect-timeout'],
+    [{ code: 'ETIMEDOUT', message: 'connect ETIMEDOUT' }, 'connect', 'connect-timeout'],
+    [{ code: 'ETIMEDOUT', message: 'read ETIMEDOUT' }, 'response-body', 'timeout'],
+    [{ code: 'CERT_HAS_EXPIRED', message: 'certificate has expired' }, 'tls', 'tls'],
+    [{ code: 'ERR_TLS_CERT_ALTNAME_INVALID', message: "Hostname/IP does not match certificate's altnames" }, 'tls', 'tls'],
+    [{ code: 'EPROTO', message: 'wrong version number' }, 'tls', 'tls'],
+    [{ code: 'ECONNRESET', message: 'socket hang up' }, 'request', 'reset'],
+    [{ code: 'ECONNRESET', message: 'read ECONNRESET' }, 'tls', 'tls'], // a reset mid-handshake is a TLS failure
+    [{ code: 'HPE_INVALID_CONSTANT', message: 'Parse Error: Expected HTTP/' }, 'response-headers', 'protocol'],
+    [{ message: 'something odd' }, 'request', 'reset'],
+  ] as const)('%o at %s is %s', (error, stage, kind) => {
+    expect(classifyUpstreamError(error, stage)).toMatchObject({ kind, stage, code: error.code ?? 'UNKNOWN' });
+  });
+
+  test('the client-facing paragraph names the target and says whether the request was sent', () => {
+    const dns = classifyUpstreamError({ code: 'ENOTFOUND', message: 'x' }, 'connect');
+    expect(describeFailure(dns, 'api.example.com:443')).toBe(
+      'proxydoc could not resolve the host name of api.example.com:443 (ENOTFOUND): the request was not sent. Check the host name for typos, and VPN or split-DNS settings.',
+    );
+    const reset = classifyUpstreamError({ code: 'ECONNRESET', message: 'socket hang up' }, 'request');
+    expect(describeFailure(reset, 'api.example.com:443')).toContain('may have received and even processed the request');
+  });
+});
