@@ -12,6 +12,7 @@ import { bodyText } from '../model/body';
 import { decodeJwt, numericDateMs, type DecodedJwt } from '../model/jwt';
 import { isCredentialHeader, isSecretParam } from '../model/secrets';
 import { rawQueryParams, safeDecode, splitRawUrl } from '../model/url';
+import { parseJsonObject } from './parsers/json-cache';
 
 export type CredentialLocation = 'header' | 'cookie' | 'query' | 'body' | 'userinfo';
 
@@ -330,8 +331,13 @@ export function misspelledCredentialHeaders(headers: HeaderPairs): MisspelledHea
   return found;
 }
 
-/** Index of the target within typo distance of a lower-case name, or -1. */
+/**
+ * Index of the target within typo distance of a lower-case name, or -1. Header names repeat across nearly every
+ * request (Accept, User-Agent, Content-Type…), so answers are remembered: this runs on the hot path of every record.
+ */
 function nearestTarget(lower: string): number {
+  const known = nearestTargetMemo.get(lower);
+  if (known !== undefined) return known;
   let best = -1;
   let bestDistance = Infinity;
   TARGETS_LOWER.forEach((target, index) => {
@@ -343,22 +349,37 @@ function nearestTarget(lower: string): number {
       bestDistance = distance;
     }
   });
+  // Bounded: a client inventing header names can't grow it without limit.
+  if (nearestTargetMemo.size >= 4096) nearestTargetMemo.clear();
+  nearestTargetMemo.set(lower, best);
   return best;
 }
 
+const nearestTargetMemo = new Map<string, number>();
+/** One scratch table for every distance computation (three rows suffice for the transposition look-back). */
+let scratch = new Uint16Array(0);
+
 /** Optimal string alignment distance: Levenshtein plus adjacent transpositions as one edit (Damerau). */
 export function osaDistance(a: string, b: string): number {
-  const rows = a.length + 1;
   const cols = b.length + 1;
-  const d: number[][] = Array.from({ length: rows }, (_v, i) => Array.from({ length: cols }, (_w, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i < rows; i++) {
+  if (scratch.length < cols * 3) scratch = new Uint16Array(cols * 3);
+  const d = scratch;
+  // Rows rotate through three slots: i-2, i-1 and i.
+  const row = (i: number): number => (i % 3) * cols;
+  for (let j = 0; j < cols; j++) d[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    const current = row(i);
+    const previous = row(i - 1);
+    const beforePrevious = row(i - 2 + 3);
+    d[current] = i;
     for (let j = 1; j < cols; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      let value = Math.min(d[previous + j] + 1, d[current + j - 1] + 1, d[previous + j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, d[beforePrevious + j - 2] + 1);
+      d[current + j] = value;
     }
   }
-  return d[a.length][b.length];
+  return d[row(a.length) + b.length];
 }
 
 function credential(where: CredentialLocation, name: string, scheme: string | undefined, secret: string): CarriedCredential {
@@ -411,13 +432,10 @@ export function requestJsonFields(request: RecordedRequest): Array<[string, stri
   const text = bodyText(request.body);
   const type = mediaType(headerValue(request.headers, 'content-type'));
   if (text === undefined || type === undefined || !(type === 'application/json' || type.endsWith('+json'))) return [];
-  try {
-    const value: unknown = JSON.parse(text);
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return [];
-    return Object.entries(value as Record<string, unknown>)
-      .filter((entry): entry is [string, string] => typeof entry[1] === 'string');
-  } catch {
-    return [];
+  {
+    const value = parseJsonObject(text);
+    if (value === undefined) return [];
+    return Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
   }
 }
 

@@ -176,3 +176,23 @@ describe('authProductHint', () => {
     expect(authProductHint(makeExchange({ request: { url: 'https://api.example.com/x' } }))).toBeUndefined();
   });
 });
+
+describe('osaDistance agrees with the textbook definition', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const fc = require('fast-check') as typeof import('fast-check');
+  function reference(a: string, b: string): number {
+    const d = Array.from({ length: a.length + 1 }, (_v, i) => Array.from({ length: b.length + 1 }, (_w, j) => (i === 0 ? j : j === 0 ? i : 0)));
+    for (let i = 1; i <= a.length; i++) {
+      for (let j = 1; j <= b.length; j++) {
+        const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+        d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+    return d[a.length][b.length];
+  }
+  test('on arbitrary short strings over a small alphabet (many near misses)', () => {
+    const word = fc.string({ unit: fc.constantFrom('a', 'b', 'c', '-', '_'), maxLength: 14 });
+    fc.assert(fc.property(word, word, (a, b) => osaDistance(a, b) === reference(a, b)), { numRuns: 2000 });
+  });
+});

@@ -5,6 +5,7 @@
  */
 import type { CapturedBody } from '../../model/exchange';
 import { mediaType } from '../../model/headers';
+import { parseJsonCached } from './json-cache';
 
 export type BodyKind = 'json' | 'form' | 'xml' | 'multipart' | 'text' | 'binary' | 'empty';
 
@@ -88,13 +89,9 @@ export function multipartBoundaryOf(text: string | undefined): string | undefine
 function looksLikeJson(trimmed: string, truncated: boolean): boolean {
   const first = trimmed[0];
   if (first !== '{' && first !== '[') return false;
-  try {
-    JSON.parse(trimmed);
-    return true;
-  } catch {
-    // Broken JSON still "looks like" JSON when it opens like an object or array of JSON values;
-    // a truncated prefix cannot parse by construction.
-    const opening = first === '{' ? /^\{\s*("|'|\}|[A-Za-z_$][\w$]*\s*:)/ : /^\[\s*([{["'\d\]-]|true|false|null)/;
-    return opening.test(trimmed) || (truncated && trimmed.length > 1);
-  }
+  if (parseJsonCached(trimmed).ok) return true;
+  // Broken JSON still "looks like" JSON when it opens like an object or array of JSON values;
+  // a truncated prefix cannot parse by construction.
+  const opening = first === '{' ? /^\{\s*("|'|\}|[A-Za-z_$][\w$]*\s*:)/ : /^\[\s*([{["'\d\]-]|true|false|null)/;
+  return opening.test(trimmed) || (truncated && trimmed.length > 1);
 }

@@ -7,6 +7,7 @@
  * text ourselves (RFC 8259 grammar). The snippet masks values of secret-looking fields so it can go into a finding.
  */
 import { isCredentialHeader, isSecretParam } from '../../model/secrets';
+import { parseJsonCached } from './json-cache';
 
 export type JsonLocateResult =
   | { ok: true; value: unknown }
@@ -27,12 +28,9 @@ export type JsonLocateResult =
 const SNIPPET_WIDTH = 60;
 
 export function parseJsonLocated(text: string): JsonLocateResult {
-  let rawMessage: string;
-  try {
-    return { ok: true, value: JSON.parse(text) as unknown };
-  } catch (error) {
-    rawMessage = error instanceof Error ? error.message : String(error);
-  }
+  const parsed = parseJsonCached(text);
+  if (parsed.ok) return { ok: true, value: parsed.value };
+  const rawMessage = parsed.message;
   const scanned = scanJsonError(text);
   let offset = positionFromV8Message(text, rawMessage) ?? scanned?.offset ?? text.length;
   offset = Math.max(0, Math.min(offset, text.length));

@@ -17,6 +17,7 @@ import { headerValue, mediaType } from '../../model/headers';
 import { safeDecode } from '../../model/url';
 import type { AuthChallenge } from './www-authenticate';
 import { responseChallenges } from './www-authenticate';
+import { parseJsonObject } from './json-cache';
 
 export interface OAuthError {
   error: string;
@@ -71,14 +72,8 @@ export function responseOAuthError(response: { headers: HeaderPairs; body: { tex
 }
 
 function fromJson(text: string): OAuthError | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-  const fields = value as Record<string, unknown>;
+  const fields = parseJsonObject(text);
+  if (fields === undefined) return undefined;
   const code = fields.error;
   if (typeof code !== 'string' || !ERROR_CODE.test(code)) return undefined;
   return withOptional({ error: code, source: 'json' }, {

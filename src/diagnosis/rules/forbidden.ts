@@ -9,6 +9,7 @@ import { bodyText } from '../../model/body';
 import { headerValue } from '../../model/headers';
 import type { Rule } from '../rule';
 import { authProductHint, carriedCredentials, clipText, describeCredential } from '../credentials';
+import { parseJsonObject } from '../parsers/json-cache';
 
 interface Special {
   summary: string;
@@ -135,20 +136,15 @@ function isRateLimited(record: ExchangeRecord): boolean {
 /** The error message of a JSON error body: message, error, detail, errorMessages[0] (Jira), error.message. */
 function serverMessage(text: string | undefined): string | undefined {
   if (text === undefined || !text.trim().startsWith('{')) return undefined;
-  try {
-    const value = JSON.parse(text) as unknown;
-    if (value === null || typeof value !== 'object') return undefined;
-    const body = value as Record<string, unknown>;
-    const candidates: unknown[] = [
-      body.message,
-      body.error_description,
-      body.detail,
-      Array.isArray(body.errorMessages) ? body.errorMessages[0] : undefined,
-      typeof body.error === 'object' && body.error !== null ? (body.error as Record<string, unknown>).message : body.error,
-    ];
-    const found = candidates.find((c): c is string => typeof c === 'string' && c.trim() !== '');
-    return found?.trim();
-  } catch {
-    return undefined;
-  }
+  const body = parseJsonObject(text);
+  if (body === undefined) return undefined;
+  const candidates: unknown[] = [
+    body.message,
+    body.error_description,
+    body.detail,
+    Array.isArray(body.errorMessages) ? body.errorMessages[0] : undefined,
+    typeof body.error === 'object' && body.error !== null ? (body.error as Record<string, unknown>).message : body.error,
+  ];
+  const found = candidates.find((c): c is string => typeof c === 'string' && c.trim() !== '');
+  return found?.trim();
 }

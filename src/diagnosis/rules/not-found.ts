@@ -18,6 +18,7 @@ import { rawQueryParams, splitRawUrl } from '../../model/url';
 import { carriesCredential, humanDuration } from '../credentials';
 import { identifyResponder } from '../knowledge/responder';
 import { startedAtMs, type Rule } from '../rule';
+import { parseJsonObject } from '../parsers/json-cache';
 
 /** How far back a write by the same client counts as "just created" (replication/indexing lag is seconds). */
 const RECENT_WRITE_WINDOW_MS = 60_000;
@@ -174,14 +175,8 @@ function apiErrorMessage(record: ExchangeRecord): string | undefined {
   if (type === undefined || !(type === 'application/json' || type.endsWith('+json'))) return undefined;
   const text = bodyText(response.body);
   if (text === undefined || response.body.truncated) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
-  const body = parsed as Record<string, unknown>;
+  const body = parseJsonObject(text);
+  if (body === undefined) return undefined;
   const candidates: unknown[] = [
     body.message,
     Array.isArray(body.errorMessages) ? body.errorMessages[0] : undefined,

@@ -20,7 +20,9 @@ export const plainHttpToHttpsPort: Rule = {
     const url = splitRawUrl(record.request.url);
     if (!url) return [];
     const response = record.response;
-    const said = response ? PLAIN_TO_TLS_TEXT.exec(bodyText(response.body) ?? '')?.[0] : undefined;
+    // nginx's page for this is well under 1 KiB; scanning large bodies would only tax healthy downloads.
+    const text = response && response.status >= 400 ? bodyText(response.body) : undefined;
+    const said = text !== undefined && text.length <= 16 * 1024 ? PLAIN_TO_TLS_TEXT.exec(text)?.[0] : undefined;
     const httpOn443 = url.scheme === 'http' && url.port === 443;
     if (!said && !httpOn443) return [];
     const host = url.host.includes(':') ? `[${url.host}]` : url.host;

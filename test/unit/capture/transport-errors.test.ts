@@ -17,7 +17,7 @@ describe('classifyUpstreamError', () => {
     [{ code: 'HPE_INVALID_CONSTANT', message: 'Parse Error: Expected HTTP/' }, 'response-headers', 'protocol'],
     [{ message: 'something odd' }, 'request', 'reset'],
   ] as const)('%o at %s is %s', (error, stage, kind) => {
-    expect(classifyUpstreamError(error, stage)).toMatchObject({ kind, stage, code: error.code ?? 'UNKNOWN' });
+    expect(classifyUpstreamError(error, stage)).toMatchObject({ kind, stage, code: 'code' in error ? error.code : 'UNKNOWN' });
   });
 
   test('the client-facing paragraph names the target and says whether the request was sent', () => {
