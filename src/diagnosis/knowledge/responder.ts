@@ -17,6 +17,7 @@ import { headerValue, headerValues } from '../../model/headers';
 import { bodyText } from '../../model/body';
 import { PRODUCTS } from './fingerprints';
 import type { IdentifyResponder, Responder } from './types';
+import { parseJsonObject } from '../parsers/json-cache';
 
 interface BodySignature {
   product: string;
@@ -151,12 +152,7 @@ function jsonObject(text: string | undefined): Record<string, unknown> | undefin
   if (text === undefined) return undefined;
   const trimmed = text.trim();
   if (!trimmed.startsWith('{')) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(trimmed);
-    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseJsonObject(trimmed);
 }
 
 function isJsonApplicationError(response: RecordedResponse): boolean {
@@ -253,6 +249,19 @@ export const identifyResponder: IdentifyResponder = (response) => {
     return undefined;
   }
 };
+
+/**
+ * The hop a response passed through, from its headers alone (Server, Via, vendor headers), ignoring the body. For a
+ * body the API wrote: nginx replaces the upstream's Server header, so `Server: nginx` then names the proxy in front.
+ */
+export function identifyHopFromHeaders(response: RecordedResponse): Responder | undefined {
+  try {
+    const hop = fromServerHeader(response.headers) ?? fromPathHeaders(response.headers);
+    return hop?.intermediary ? hop : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** "nginx (the body is nginx's error page …)" — for findings. */
 export function describeResponder(found: Responder): string {

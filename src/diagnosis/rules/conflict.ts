@@ -9,6 +9,7 @@ import { bodyText } from '../../model/body';
 import { splitRawUrl } from '../../model/url';
 import { errorBodySummary } from '../parsers/validation-errors';
 import { startedAtMs, type Rule } from '../rule';
+import { isSpamCheckAnswer } from './spam-or-captcha';
 
 const TAKEN = /already (exists|been taken|taken|in use|registered)|duplicate|not unique|unique constraint/i;
 const STALE = /has been modified|version|stale|concurrent|out of date|conflicting (update|change)|\bsha\b|etag|revision/i;
@@ -21,6 +22,8 @@ export const conflict: Rule = {
   check(record, context) {
     const response = record.response;
     if (!response || response.status !== 409) return [];
+    // GitLab answers its spam check's CAPTCHA request with 409: spam-or-captcha explains that one.
+    if (isSpamCheckAnswer(bodyText(response.body))) return [];
     const method = record.request.method.toUpperCase();
     const path = splitRawUrl(record.request.url)?.path || '/';
     const said = errorBodySummary(bodyText(response.body));

@@ -7,13 +7,14 @@
  * Off), Tomcat 400 (encodedSolidusHandling=reject), Spring Security 400 ("potentially malicious String"), nginx
  * decodes it when proxy_pass has a URI part, Traefik 3.4.1+ routers no longer match it (404 page not found).
  * Who answered decides the diagnosis: a hop's own error page means the API never saw the request; the API's own
- * JSON error means the slash arrived and the path itself (project name, access) is the problem.
+ * JSON error means the slash arrived and the path itself (project name, access) is the problem — except GitLab's
+ * "no such route" answer, which means a hop decoded the slash and GitLab saw one segment too many.
  */
 import type { Finding, RecordedResponse, Severity } from '../../model/exchange';
 import { headerValue, mediaType } from '../../model/headers';
 import { splitRawUrl } from '../../model/url';
 import { encodedPathFactsFor, hasKnownFix } from '../knowledge/encoded-paths';
-import { identifyResponder } from '../knowledge/responder';
+import { identifyHopFromHeaders, identifyResponder } from '../knowledge/responder';
 import type { EncodedPathFact, Responder } from '../knowledge/types';
 import type { Rule } from '../rule';
 
@@ -23,6 +24,11 @@ const ENCODED = /%2F|%5C|%252F|%255C/gi;
 const API_PRODUCTS = new Set(['application', 'gitlab', 'jira', 'github']);
 /** Apache's mod_rewrite fact is about %3F, not slashes: only core and mod_proxy apply here. */
 const APACHE_SLASH_FACTS = /core|mod_proxy/;
+/**
+ * GitLab's API catch-all for a path no route matches (lib/api/api.rb: `route :any, '*path'` →
+ * `error!('404 Not Found', 404)`), as opposed to `{"message":"404 Project Not Found"}` from the project lookup.
+ */
+const GITLAB_ROUTE_MISS = /^\{\s*"error"\s*:\s*"404 Not Found"\s*\}\s*$/;
 
 export const encodedSlash: Rule = {
   id: 'encoded-slash',
@@ -49,22 +55,51 @@ export const encodedSlash: Rule = {
     let explanation: string;
     const nextSteps: string[] = [];
 
+    const gitlabRouteMiss =
+      gitlabLike && status === 404 && encodings.includes('%2F') && !doubleEncoded && GITLAB_ROUTE_MISS.test(response.body.text ?? '');
+    if (responder && API_PRODUCTS.has(responder.product) && gitlabRouteMiss) {
+      // GitLab's route miss: /projects/:id takes one segment, so the path arrived with the slash decoded.
+      const hop = identifyHopFromHeaders(response);
+      const hopName = hop?.productName ?? 'a reverse proxy in front of it';
+      evidence.push('GitLab\'s "no such route" error {"error":"404 Not Found"}, not {"message":"404 Project Not Found"}');
+      if (hop) evidence.push(`the response passed through ${hop.productName}: ${hop.evidence.join(', ')}`);
+      const facts = hop ? factsFor(hop) : [];
+      const behaviour = facts.map((fact) => `${fact.productName}: ${fact.symptom}`).join(' ');
+      summary = `GitLab answered ${status} for an unknown route, not for an unknown project: ${hopName} likely decoded the ${shown} before GitLab saw the path.`;
+      explanation =
+        'GitLab answers {"error":"404 Not Found"} when no API route matches the path, and {"message":"404 Project Not Found"} when ' +
+        'it looked up the project (an encoded namespace%2Fproject is one path segment) and found none. A route miss here means the ' +
+        `slash arrived as a real "/", so GitLab saw one segment too many: a hop decoded it${hop ? `, likely ${hop.productName}, the hop the response came through` : ''}. ` +
+        (behaviour !== '' ? `${behaviour} ` : 'nginx decodes it when proxy_pass has a URI part; Apache mod_proxy decodes it unless ProxyPass has nocanon. ') +
+        `Confirm with \`${probe}\`: it replays with %252F and with the decoded path.`;
+      const fixes = facts.filter(hasKnownFix).map((fact) => `${fact.productName}: ${fact.fix}`);
+      nextSteps.push(
+        ...(fixes.length > 0
+          ? fixes
+          : ['On the reverse proxy in front of GitLab, keep encoded slashes: nginx proxy_pass without a URI part; Apache "AllowEncodedSlashes NoDecode" + "ProxyPass … nocanon"']),
+      );
+      nextSteps.push('Or address the project by its numeric id (/api/v4/projects/1234), which needs no slash');
+      nextSteps.push(`Compare the variants: ${probe}`);
+      return [finding(severity, summary, explanation, evidence, nextSteps)];
+    }
+
     if (responder && API_PRODUCTS.has(responder.product)) {
       // The API's own error document: every hop let the path through.
+      const apiName = responder.product === 'application' ? 'the API' : responder.productName;
       evidence.push(`the ${status} is the API's own error, not a proxy's page`);
       if (doubleEncoded) {
-        summary = `The path is double-encoded (${shown}): ${responder.productName} decoded it once and found nothing under the literal "%2F" name.`;
+        summary = `The path is double-encoded (${shown}): ${apiName} decoded it once and found nothing under the literal "%2F" name.`;
         explanation =
-          `${responder.productName} answered ${status} itself, so the request got through. Because the client encoded the ` +
+          `${capitalise(apiName)} answered ${status} itself, so the request got through. Because the client encoded the ` +
           'slash twice (%252F), the API decodes it to the text "%2F" and looks for a resource literally named that way. ' +
           'Likely the value was URL-encoded by the application and then again by its HTTP library. ' +
           `Confirm with \`${probe}\` (it replays with %2F and with the decoded path).`;
         nextSteps.push('Encode the path segment once (e.g. encodeURIComponent of the raw "group/project", and no second pass)');
       } else {
         severity = 'warn';
-        summary = `The ${status} for a path with ${shown} came from ${responder.productName} itself, so the encoded slash arrived; the path itself may be wrong.`;
+        summary = `The ${status} for a path with ${shown} came from ${apiName} itself, so the encoded slash arrived; the path itself may be wrong.`;
         explanation =
-          `${responder.productName} answered with its own error document, so no hop refused the encoded slash. ` +
+          `${capitalise(apiName)} answered with its own error document, so no hop refused the encoded slash. ` +
           (gitlabLike
             ? 'GitLab answers "404 Project Not Found" when the namespace/project path does not exist or the token may not see the project, ' +
               'so check the spelling of the full path (group/subgroup/project) and the token\'s access. '
@@ -109,6 +144,10 @@ export const encodedSlash: Rule = {
 
 function finding(severity: Severity, summary: string, explanation: string, evidence: string[], nextSteps: string[]): Finding {
   return { rule: 'encoded-slash', severity, summary, explanation, evidence, nextSteps };
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function factsFor(responder: Responder): EncodedPathFact[] {

@@ -96,7 +96,9 @@ export const redirectHazard: Rule = {
       (method === 'POST' && (status === 301 || status === 302)) || (status === 303 && method !== 'GET' && method !== 'HEAD');
     if (becomesGet) {
       hazards.push({
-        severity: 'warn',
+        // POST → 303 → GET is the deliberate post/redirect/get pattern (RFC 9110 §15.4.4): worth knowing, not a
+        // hazard. A 301/302 turning POST into GET is the accident the catalogue is about.
+        severity: status === 303 ? 'info' : 'warn',
         clause: `turns the ${method} into a GET`,
         evidence: `${status} on a ${method}${hasBody ? ` with a ${record.request.body.size}-byte body` : ''}`,
         explanation:

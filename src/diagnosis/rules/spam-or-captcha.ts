@@ -20,6 +20,8 @@ interface SpamSignal {
   hasSiteKey: boolean;
 }
 
+const MAX_SPAM_ANSWER_CHARS = 64 * 1024;
+
 export const spamOrCaptcha: Rule = {
   id: 'spam-or-captcha',
   description: 'GitLab flagged the request as spam: the X-GitLab-Captcha-Response / X-GitLab-Spam-Log-Id retry path.',
@@ -27,7 +29,9 @@ export const spamOrCaptcha: Rule = {
     const response = record.response;
     if (!response) return [];
     const text = bodyText(response.body);
-    if (text === undefined) return [];
+    // GitLab's spam answers are short JSON (REST 400/409, or GraphQL errors in a 200): a large body is never one,
+    // and scanning every big download for "spam" would tax healthy traffic.
+    if (text === undefined || text.length > MAX_SPAM_ANSWER_CHARS) return [];
     const signal = spamSignal(text);
     const spamWords = SPAM_TEXT.exec(text)?.[0];
     if (!signal?.needsCaptcha && !(spamWords && response.status >= 400)) return [];
@@ -78,6 +82,15 @@ export const spamOrCaptcha: Rule = {
     return [finding];
   },
 };
+
+/**
+ * True when a response body is GitLab's spam check asking for a CAPTCHA (needs_captcha_response / spam_log_id).
+ * GitLab sends it as 409 Conflict (SpammableActions::CaptchaCheck::RestApiActionsSupport), so `conflict` asks this
+ * and leaves the explanation to spam-or-captcha.
+ */
+export function isSpamCheckAnswer(text: string | undefined): boolean {
+  return text !== undefined && text.length <= MAX_SPAM_ANSWER_CHARS && spamSignal(text) !== undefined;
+}
 
 /** Reads GitLab's spam fields from a REST body or GraphQL errors[].extensions. */
 function spamSignal(text: string): SpamSignal | undefined {

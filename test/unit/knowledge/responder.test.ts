@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { identifyResponder } from '../../../src/diagnosis/knowledge/responder';
+import { identifyHopFromHeaders, identifyResponder } from '../../../src/diagnosis/knowledge/responder';
 import { FINGERPRINTS, PRODUCTS } from '../../../src/diagnosis/knowledge/fingerprints';
 import { makeExchange } from '../../helpers/make-exchange';
 import type { HeaderPairs } from '../../../src/model/exchange';
@@ -61,6 +61,24 @@ describe('identifyResponder', () => {
       }),
     );
     expect(identifyResponder({ status: 502, statusText: '', httpVersion: '1.1', headers: null as never, body: { size: 0, truncated: false } })).toBeUndefined();
+  });
+});
+
+describe('identifyHopFromHeaders', () => {
+  const hop = (headers: HeaderPairs, body: string) => identifyHopFromHeaders(makeExchange({ response: { status: 404, headers, body } }).response!);
+
+  it('names the proxy in front of a JSON error the API wrote (nginx replaces the upstream Server header)', () => {
+    expect(hop([['Server', 'nginx/1.22.1'], ['Content-Type', 'application/json']], '{"error":"404 Not Found"}')).toMatchObject({
+      product: 'nginx',
+      strength: 'likely',
+      evidence: ['Server: nginx/1.22.1'],
+    });
+    expect(hop([['Via', '1.1 vegur']], '{"error":"404 Not Found"}')?.product).toBe('heroku');
+  });
+
+  it('names no hop for app servers or when no header names one', () => {
+    expect(hop([['Server', 'gunicorn']], '{"error":"404 Not Found"}')).toBeUndefined();
+    expect(hop([['Content-Type', 'application/json']], '{"error":"404 Not Found"}')).toBeUndefined();
   });
 });
 

@@ -35,4 +35,18 @@ describe('conflict', () => {
     expect(conflict.check(record, { ...context, history: [old] })[0].evidence).toEqual(['POST /api/v4/projects/1/repository/branches']);
     expect(conflict.check(at(0, { request: { method: 'POST', url }, response: { status: 400 } }), context)).toEqual([]);
   });
+
+  it("leaves GitLab's spam-check 409 (a CAPTCHA request, not a clash) to spam-or-captcha", () => {
+    const body = JSON.stringify({
+      needs_captcha_response: true,
+      spam_log_id: 42,
+      captcha_site_key: 'site-key',
+      message: { error: 'Your issue has been recognized as spam. Please, change the content or solve the reCAPTCHA to proceed.' },
+    });
+    const record = at(0, { request: { method: 'POST', url: 'https://gitlab.example.com/api/v4/projects/1/issues' }, response: { status: 409, body } });
+    expect(conflict.check(record, context)).toEqual([]);
+    // A 409 that merely mentions spam in its message is still a conflict.
+    const taken = at(0, { request: { method: 'POST', url }, response: { status: 409, body: '{"message":"Branch spam-filter already exists"}' } });
+    expect(conflict.check(taken, context)).toHaveLength(1);
+  });
 });

@@ -60,6 +60,45 @@ describe('encoded-slash', () => {
     expect(finding.nextSteps).toContain('Or address the project by its numeric id (/api/v4/projects/1234), which needs no slash');
   });
 
+  it("blames nginx when GitLab answers its route-miss 404 through nginx (the slash arrived decoded)", () => {
+    const record = makeExchange({
+      seq: 9,
+      request: { url: 'https://gitlab.example.com/api/v4/projects/group%2Fproject' },
+      response: { status: 404, headers: [['Server', 'nginx/1.22.1'], ['Content-Type', 'application/json']], body: '{"error":"404 Not Found"}' },
+    });
+    const [finding] = encodedSlash.check(record, context);
+    expect(finding.severity).toBe('error');
+    expect(finding.summary).toBe(
+      'GitLab answered 404 for an unknown route, not for an unknown project: nginx likely decoded the %2F before GitLab saw the path.',
+    );
+    expect(finding.evidence).toContain('the response passed through nginx: Server: nginx/1.22.1');
+    expect(finding.explanation).toContain('proxy_pass WITH a URI part');
+    expect(finding.nextSteps[0]).toMatch(/^nginx: Use proxy_pass without a URI part/);
+    expect(finding.nextSteps).toContain('Compare the variants: proxydoc replay 9 --probe');
+  });
+
+  it('gives the generic keep-encoded fixes for a GitLab route miss when no hop can be named', () => {
+    const record = makeExchange({
+      request: { url: GITLAB_URL },
+      response: { status: 404, headers: [['Content-Type', 'application/json']], body: '{"error":"404 Not Found"}' },
+    });
+    const [finding] = encodedSlash.check(record, context);
+    expect(finding.severity).toBe('error');
+    expect(finding.summary).toContain('a reverse proxy in front of it likely decoded the %2F');
+    expect(finding.nextSteps[0]).toContain('nginx proxy_pass without a URI part');
+  });
+
+  it('calls an unidentified API "the API" (not "the API itself itself") when its JSON error came back', () => {
+    const record = makeExchange({
+      request: { url: 'https://api.example.com/files/a%2Fb' },
+      response: { status: 404, headers: [['Content-Type', 'application/json']], body: '{"error":"no such file"}' },
+    });
+    const [finding] = encodedSlash.check(record, context);
+    expect(finding.severity).toBe('warn');
+    expect(finding.summary).toBe('The 404 for a path with %2F came from the API itself, so the encoded slash arrived; the path itself may be wrong.');
+    expect(finding.explanation).toMatch(/^The API answered with its own error document/);
+  });
+
   it('blames double encoding when the API answers a %252F path itself', () => {
     const record = makeExchange({
       request: { url: 'https://gitlab.example.com/api/v4/projects/group%252Fproject' },

@@ -39,8 +39,11 @@ describe('redirect-hazard', () => {
     expect(finding.evidence).toContain('301 on a POST with a 12-byte body');
   });
 
-  it('warns that a 303 turns a PUT into a GET', () => {
-    expect(redirect(303, '/done', { method: 'PUT' })[0].summary).toBe('303 redirect to https://api.example.com/done turns the PUT into a GET.');
+  it('notes (info, not a warning) that a 303 turns a PUT into a GET: post/redirect/get is deliberate', () => {
+    const [finding] = redirect(303, '/done', { method: 'PUT' });
+    expect(finding.summary).toBe('303 redirect to https://api.example.com/done turns the PUT into a GET.');
+    expect(finding.severity).toBe('info');
+    expect(redirect(302, '/done', { method: 'POST' })[0].severity).toBe('warn');
   });
 
   it('combines hazards in one finding', () => {
