@@ -13,6 +13,7 @@ import { decodeJwt, numericDateMs, type DecodedJwt } from '../model/jwt';
 import { isCredentialHeader, isSecretParam } from '../model/secrets';
 import { rawQueryParams, safeDecode, splitRawUrl } from '../model/url';
 import { parseJsonObject } from './parsers/json-cache';
+import { isoSeconds } from './text';
 
 export type CredentialLocation = 'header' | 'cookie' | 'query' | 'body' | 'userinfo';
 
@@ -173,26 +174,7 @@ export function jwtScopes(jwt: DecodedJwt): string[] {
   return [...new Set(scopes.filter((s) => s !== ''))];
 }
 
-/** ISO-8601 without milliseconds, e.g. 2026-11-21T19:41:03Z. `ms` comes from a record, never from the clock. */
-export function isoSeconds(ms: number): string {
-  const date = new Date(ms);
-  return Number.isFinite(date.getTime()) ? date.toISOString().replace(/\.\d{3}Z$/, 'Z') : String(ms);
-}
 
-/** A duration in the largest sensible units: "45 s", "3 min 12 s", "2 h 5 min", "3 days 4 h". */
-export function humanDuration(ms: number): string {
-  const totalSeconds = Math.round(Math.abs(ms) / 1000);
-  if (totalSeconds < 60) return `${totalSeconds} s`;
-  const minutes = Math.floor(totalSeconds / 60);
-  const seconds = totalSeconds % 60;
-  if (minutes < 60) return seconds === 0 ? `${minutes} min` : `${minutes} min ${seconds} s`;
-  const hours = Math.floor(minutes / 60);
-  const restMinutes = minutes % 60;
-  if (hours < 48) return restMinutes === 0 ? `${hours} h` : `${hours} h ${restMinutes} min`;
-  const days = Math.floor(hours / 24);
-  const restHours = hours % 24;
-  return restHours === 0 ? `${days} days` : `${days} days ${restHours} h`;
-}
 
 /** Which flavour of a well-known API the exchange talks to, and how that API wants to be authenticated. */
 export interface AuthProductHint {
@@ -457,10 +439,4 @@ export function credentialPlace(c: CarriedCredential): string {
     case 'userinfo':
       return 'the URL user-info';
   }
-}
-
-/** Server-provided text (error descriptions, messages) kept to one short line for a finding. */
-export function clipText(text: string, max = 160): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }

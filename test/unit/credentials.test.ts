@@ -3,7 +3,6 @@ import {
   carriedCredentials,
   describeCredential,
   describeJwtClaims,
-  humanDuration,
   jwtScopes,
   misspelledCredentialHeaders,
   osaDistance,
@@ -11,6 +10,7 @@ import {
   splitAuthorization,
 } from '../../src/diagnosis/credentials';
 import { decodeJwt } from '../../src/model/jwt';
+import { humanDuration } from '../../src/diagnosis/text';
 import { makeExchange } from '../helpers/make-exchange';
 
 function jwt(claims: Record<string, unknown>): string {

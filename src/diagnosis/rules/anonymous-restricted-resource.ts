@@ -7,7 +7,8 @@
 import type { Finding, Severity } from '../../model/exchange';
 import { bodyText } from '../../model/body';
 import type { Rule } from '../rule';
-import { authProductHint, carriedCredentials, clipText } from '../credentials';
+import { authProductHint, carriedCredentials } from '../credentials';
+import { clipText } from '../text';
 
 interface Match {
   /** The sentence from the body that names the resource. */

@@ -8,7 +8,8 @@ import type { ExchangeRecord, Finding } from '../../model/exchange';
 import { bodyText } from '../../model/body';
 import { headerValue } from '../../model/headers';
 import type { Rule } from '../rule';
-import { authProductHint, carriedCredentials, clipText, describeCredential } from '../credentials';
+import { authProductHint, carriedCredentials, describeCredential } from '../credentials';
+import { clipText } from '../text';
 import { parseJsonObject } from '../parsers/json-cache';
 
 interface Special {

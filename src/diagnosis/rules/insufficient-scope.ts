@@ -8,7 +8,8 @@
 import type { ExchangeRecord, Finding, Severity } from '../../model/exchange';
 import { headerValue } from '../../model/headers';
 import type { Rule } from '../rule';
-import { authProductHint, carriedJwts, clipText, jwtScopes } from '../credentials';
+import { authProductHint, carriedJwts, jwtScopes } from '../credentials';
+import { clipText } from '../text';
 import { responseOAuthError } from '../parsers/oauth-error';
 import { responseChallenges } from '../parsers/www-authenticate';
 

@@ -10,7 +10,8 @@ import type { ExchangeRecord, Finding, RecordedRequest, Severity } from '../../m
 import { headerValue, headerValues, mediaType } from '../../model/headers';
 import { rawQueryParams, safeDecode, splitRawUrl } from '../../model/url';
 import type { DiagnosisContext, Rule } from '../rule';
-import { clipText, requestFormFields, requestJsonFields, splitAuthorization } from '../credentials';
+import { requestFormFields, requestJsonFields, splitAuthorization } from '../credentials';
+import { clipText } from '../text';
 import { responseOAuthError, type OAuthError } from '../parsers/oauth-error';
 
 interface CodeKnowledge {

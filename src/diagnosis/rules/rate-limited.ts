@@ -11,7 +11,7 @@ import type { ExchangeRecord, Finding } from '../../model/exchange';
 import { headerValue } from '../../model/headers';
 import { bodyText } from '../../model/body';
 import { originOf } from '../../model/url';
-import { humanDuration, isoSeconds } from '../credentials';
+import { humanDuration, isoSeconds } from '../text';
 import { isExhausted, parseRateLimit, type RateLimitStatus } from '../parsers/rate-limit';
 import { parseRetryAfter } from '../parsers/retry-after';
 import { startedAtMs, type Rule } from '../rule';

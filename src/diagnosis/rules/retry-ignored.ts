@@ -6,7 +6,7 @@
  */
 import type { ExchangeRecord, Finding } from '../../model/exchange';
 import { headerValue } from '../../model/headers';
-import { humanDuration, isoSeconds } from '../credentials';
+import { humanDuration, isoSeconds } from '../text';
 import { isExhausted, parseRateLimit } from '../parsers/rate-limit';
 import { parseRetryAfter } from '../parsers/retry-after';
 import { startedAtMs, type Rule } from '../rule';

@@ -6,16 +6,8 @@
 import type { ExchangeRecord, Finding } from '../../model/exchange';
 import { numericDateMs } from '../../model/jwt';
 import { startedAtMs, type Rule } from '../rule';
-import {
-  carriedCredentials,
-  carriedJwts,
-  clipText,
-  credentialPlace,
-  describeCredential,
-  humanDuration,
-  isoSeconds,
-  type CarriedCredential,
-} from '../credentials';
+import { carriedCredentials, carriedJwts, credentialPlace, describeCredential, type CarriedCredential } from '../credentials';
+import { clipText, humanDuration, isoSeconds } from '../text';
 import { responseOAuthError, type OAuthError } from '../parsers/oauth-error';
 import type { DecodedJwt } from '../../model/jwt';
 

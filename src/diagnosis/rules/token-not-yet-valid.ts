@@ -8,7 +8,8 @@ import type { ExchangeRecord, Finding, Severity } from '../../model/exchange';
 import { headerValue } from '../../model/headers';
 import { numericDateMs, type DecodedJwt } from '../../model/jwt';
 import { startedAtMs, type Rule } from '../rule';
-import { carriedJwts, credentialPlace, describeCredential, humanDuration, isoSeconds, type CarriedCredential } from '../credentials';
+import { carriedJwts, credentialPlace, describeCredential, type CarriedCredential } from '../credentials';
+import { humanDuration, isoSeconds } from '../text';
 
 /** Lead up to which a typical validator's leeway would still accept the token. */
 const TYPICAL_LEEWAY_MS = 30_000;
