@@ -603,6 +603,20 @@ export function redactText(text: string): string {
   return result;
 }
 
+/**
+ * The safety net for findings: prose that names credentials on purpose ("Authorization: Bearer (JWT, 154 chars…)
+ * carries exp …"). Token-shaped strings, JWTs, URLs with secrets and secret field pairs are masked, but a line is
+ * not read as a pasted header (that would mask the whole explanation after "Authorization:").
+ */
+export function redactProse(text: string): string {
+  let result = text;
+  if (result.includes('://')) result = result.replace(URL_IN_TEXT, redactUrl);
+  result = redactTokensInText(result);
+  if (result.includes('"')) result = result.replace(JSON_PAIR_IN_TEXT, redactJsonPair);
+  if (result.includes('=')) result = result.replace(KEY_VALUE_IN_TEXT, redactKeyValue);
+  return result;
+}
+
 /** Bearer/Basic tokens and JWTs only: for header values and strings already known not to be field pairs. */
 function redactTokensInText(text: string): string {
   let result = text;
@@ -687,10 +701,10 @@ function redactResponse(response: RecordedResponse): RecordedResponse {
 export function redactFinding(finding: Finding): Finding {
   return {
     ...finding,
-    summary: redactText(finding.summary),
-    explanation: redactText(finding.explanation),
-    evidence: finding.evidence.map(redactText),
-    nextSteps: finding.nextSteps.map(redactText),
+    summary: redactProse(finding.summary),
+    explanation: redactProse(finding.explanation),
+    evidence: finding.evidence.map(redactProse),
+    nextSteps: finding.nextSteps.map(redactProse),
   };
 }
 

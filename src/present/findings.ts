@@ -4,10 +4,10 @@
  *       why: …
  *       evidence: path has %2F · the 404 is an HTML page from Apache, not the API's JSON error
  *       next: Apache: AllowEncodedSlashes NoDecode … · reproduce: proxydoc export 17 --format curl
- * Rules quote requests, so every text passes through redactText as a safety net before it is printed.
+ * Rules quote requests, so every text passes through redactProse as a safety net before it is printed.
  */
 import type { Finding, Severity } from '../model/exchange';
-import { redactText } from '../log/redact';
+import { redactProse } from '../log/redact';
 import { paint, printable, type Style } from './format';
 
 export interface FindingsOptions {
@@ -53,5 +53,5 @@ function detail(label: string, text: string, color: boolean): string {
 
 /** Redacted first (its header-line pass needs the line breaks), then flattened to one printable line. */
 function clean(text: string): string {
-  return printable(redactText(text)).trim();
+  return printable(redactProse(text)).trim();
 }

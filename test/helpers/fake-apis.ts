@@ -211,7 +211,7 @@ export const OAUTH_CLIENTS: Record<string, OAuthClient> = {
   'batch-job': { secret: 'batch-secret', grants: ['client_credentials'], scopes: ['read:issues', 'write:issues'] },
 };
 /** Accounts for the password grant: `mallory` is not assigned to the application (access_denied). */
-const OAUTH_USERS: Record<string, string> = { alice: 'alice-pw', mallory: 'mallory-pw' };
+export const OAUTH_USERS: Record<string, string> = { alice: 'alice-pw', mallory: 'mallory-pw' };
 
 function oauthError(res: http.ServerResponse, status: number, error: string, description: string, headers: http.OutgoingHttpHeaders = {}): void {
   sendJson(res, status, { error, error_description: description }, { 'Cache-Control': 'no-store', Pragma: 'no-cache', ...headers });

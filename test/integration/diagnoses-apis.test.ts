@@ -14,6 +14,8 @@ import {
   jira,
   jiraApi,
   makeJwt,
+  OAUTH_CLIENTS,
+  OAUTH_USERS,
   oauthServer,
   readBody,
   sendJson,
@@ -513,7 +515,10 @@ describe('API failure stories through proxydoc', () => {
       expect(log).toContain(` ${rule}  `);
     }
     expect(log).toContain('AllowEncodedSlashes NoDecode');
-    expect(log).not.toContain(gitlab.token);
+    // Every credential these stories sent (right or wrong) stays out of the human-readable log.
+    const secrets = [gitlab.token, jira.pat, jira.apiToken, 'rotated-secret', ...Object.values(OAUTH_CLIENTS).map((c) => c.secret), ...Object.values(OAUTH_USERS)];
+    for (const secret of secrets) expect({ secret, found: log.includes(secret) }).toEqual({ secret, found: false });
+    expect(harness.seen.length).toBeGreaterThan(20);
   });
 });
 

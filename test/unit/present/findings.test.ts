@@ -68,3 +68,24 @@ describe('formatFindings', () => {
     expect(coloured[1].startsWith('    \u001b[2mevidence:\u001b[0m path has %2F')).toBe(true);
   });
 });
+
+describe('the redaction safety net on findings', () => {
+  test('keeps an explanation that names a credential header, masking only what is token-shaped', () => {
+    const token = 'eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjE3MDAwMDAwMDB9.c2lnbmF0dXJl';
+    const text = formatFindings(
+      [
+        {
+          rule: 'token-expired',
+          severity: 'error',
+          summary: 'The JWT in Authorization (Bearer) expired.',
+          explanation: `Authorization: Bearer (JWT, 154 chars, sha256:7d39fb) carries exp 2023-11-14T22:13:20Z. Leaked by a bug: Bearer ${token}`,
+          evidence: [],
+          nextSteps: [],
+        },
+      ],
+      { color: false, seq: 3 },
+    );
+    expect(text).toContain('why: Authorization: Bearer (JWT, 154 chars, sha256:7d39fb) carries exp 2023-11-14T22:13:20Z.');
+    expect(text).not.toContain(token);
+  });
+});
