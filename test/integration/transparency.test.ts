@@ -195,6 +195,15 @@ describe('transparency', () => {
     expect(answer.endsWith('3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n')).toBe(true);
   });
 
+  test('response trailers are relayed to the client and kept in the record', async () => {
+    respond = (_e, socket) =>
+      socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\n\r\n2\r\nok\r\n0\r\nX-Checksum: abc123\r\n\r\n');
+    const answer = (await send('/trailers', ['TE: trailers'])).toString('latin1');
+    expect(answer.endsWith('2\r\nok\r\n0\r\nX-Checksum: abc123\r\n\r\n')).toBe(true);
+    const [record] = (await harness.records(harness.seen.length)).slice(-1);
+    expect(record.response?.trailers).toEqual([['X-Checksum', 'abc123']]);
+  });
+
   test('HTTPS: the decrypted request target reaches the upstream byte for byte (curl --path-as-is)', async () => {
     const upstreamPaths: string[] = [];
     const upstream = await startHttpServer((req, res) => {

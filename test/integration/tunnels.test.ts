@@ -99,6 +99,20 @@ describe('tunnels and chaining', () => {
     }
   });
 
+  test('--insecure-upstream lets an upstream with an untrusted certificate through (verification is on otherwise)', async () => {
+    const secure = await startHttpsServer(upstreamCa.leaves, (_req, res) => res.end('reached anyway'));
+    const strict = await startHarness();
+    const insecure = await startHarness({ insecureUpstream: true });
+    try {
+      expect((await curl(strict, ['-s', '-o', '/dev/null', '-w', '%{http_code}', `https://127.0.0.1:${secure.port}/`])).stdout).toBe('502');
+      expect((await curl(insecure, [`https://127.0.0.1:${secure.port}/`])).stdout).toBe('reached anyway');
+    } finally {
+      await strict.close();
+      await insecure.close();
+      await secure.close();
+    }
+  });
+
   test('bodies beyond --max-body-capture stream through whole; the record keeps the prefix, full size and truncated', async () => {
     const payload = Buffer.alloc(100_000, 'a');
     const server = await startHttpServer((req, res) => {
