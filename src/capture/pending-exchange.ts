@@ -60,10 +60,6 @@ export class PendingExchange {
     return this.env.clock.monotonicMs();
   }
 
-  elapsedMs(): number {
-    return this.now() - this.marks.start;
-  }
-
   setResponse(message: http.IncomingMessage): void {
     this.marks.firstByte = this.now();
     this.response = {
