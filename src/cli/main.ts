@@ -171,6 +171,10 @@ function reportError(error: unknown, argv: string[], io: CliIo): number {
     return EXIT_USAGE;
   }
   const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'PROXYDOC_ERR_USAGE') {
+    io.stderr(`proxydoc: ${firstLine((error as Error).message)}; see ${helpCommandFor(argv)}\n`);
+    return EXIT_USAGE;
+  }
   if (typeof code === 'string' && code.startsWith('PROXYDOC_ERR_')) {
     io.stderr(`proxydoc: ${firstLine((error as Error).message)}\n`);
     return EXIT_FAILURE;

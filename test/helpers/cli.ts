@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { run, type CommandResult } from './proxy-harness';
 
 export const ROOT = path.join(__dirname, '../..');
 export const BIN = path.join(ROOT, 'bin/proxydoc');
@@ -72,4 +73,15 @@ export function rssMiB(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Runs `proxydoc ARGS…` (the built CLI) to completion in `cwd`, with optional stdin. */
+export function runBin(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string | Buffer } = {}): Promise<CommandResult> {
+  assertBuilt();
+  return run(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? ROOT,
+    // NO_COLOR keeps assertions on plain text unless a test asks for colour (https://no-color.org).
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    input: options.input,
+  });
 }
