@@ -14,11 +14,14 @@ import { ConfigError, type ProxyConfig } from '../config';
 import { startCommand } from './commands/start';
 
 export interface CliIo {
-  stdout: (text: string) => void;
+  /** Text, or raw bytes (export --format raw of a binary body). */
+  stdout: (text: string | Uint8Array) => void;
   stderr: (text: string) => void;
   exit: (code: number) => void;
   env: Record<string, string | undefined>;
   cwd: string;
+  /** Whether stdout is a terminal (colour, progress); false in tests and when piped. */
+  stdoutIsTTY: boolean;
 }
 
 export interface CliServices {
@@ -58,6 +61,7 @@ const defaultIo = (): CliIo => ({
   exit: (code) => process.exit(code),
   env: process.env,
   cwd: process.cwd(),
+  stdoutIsTTY: process.stdout.isTTY === true,
 });
 
 const defaultServices = (): CliServices => ({

@@ -97,7 +97,7 @@ export function startCli(argv: string[], options: RunOptions = {}): { output: Cl
     argv,
     {
       stdout: (text) => {
-        output.stdout += text;
+        output.stdout += typeof text === 'string' ? text : Buffer.from(text).toString('utf8');
       },
       stderr: (text) => {
         output.stderr += text;
@@ -107,6 +107,7 @@ export function startCli(argv: string[], options: RunOptions = {}): { output: Cl
       },
       env: options.env ?? {},
       cwd: options.cwd ?? '/work/app',
+      stdoutIsTTY: false,
     },
     {
       readFile: (filePath) => {
