@@ -55,17 +55,20 @@ export async function loadRecords(file: string, context: CommandContext): Promis
   return read;
 }
 
+/** The error code of a log directory without exchanges.jsonl (yet): `tail -f` waits for it instead of failing. */
+export const NO_RECORDS_FILE = 'PROXYDOC_ERR_NO_RECORDS';
+
 export function recordsFileError(file: string, error: NodeJS.ErrnoException): CommandError {
   if (error.code === 'ENOENT') {
     return new CommandError(
       `no records: ${file} does not exist; run \`proxydoc start\` (and send traffic through it) or pass --log-dir`,
-      'PROXYDOC_ERR_NO_RECORDS',
+      NO_RECORDS_FILE,
     );
   }
   if (error.code === 'EACCES') {
-    return new CommandError(`cannot read ${file}: permission denied (it is mode 0600; run as the user who started proxydoc)`, 'PROXYDOC_ERR_NO_RECORDS');
+    return new CommandError(`cannot read ${file}: permission denied (it is mode 0600; run as the user who started proxydoc)`, 'PROXYDOC_ERR_RECORDS_UNREADABLE');
   }
-  return new CommandError(`cannot read ${file}: ${error.message}`, 'PROXYDOC_ERR_NO_RECORDS');
+  return new CommandError(`cannot read ${file}: ${error.message}`, 'PROXYDOC_ERR_RECORDS_UNREADABLE');
 }
 
 /** Corrupt lines are skipped and reported once, with where they are, so nothing disappears silently. */
