@@ -46,7 +46,7 @@ export interface LoadedCa {
   fingerprint256: string;
   /** True when this call generated the CA. */
   created: boolean;
-  reason?: 'missing' | 'expiring' | 'expired' | 'mismatch';
+  reason?: 'missing' | 'expiring' | 'expired' | 'mismatch' | 'regenerated';
 }
 
 export interface LoadOrCreateCaOptions {
@@ -66,6 +66,10 @@ export const CA_KEY_FILE = 'ca.key';
  * whoever holds it can impersonate any HTTPS site to the machines that trust ca.pem.
  */
 export async function loadOrCreateCa(caDir: string, options: LoadOrCreateCaOptions): Promise<LoadedCa> {
+  return loadCa(caDir, options, true);
+}
+
+async function loadCa(caDir: string, options: LoadOrCreateCaOptions, rereadOnMismatch: boolean): Promise<LoadedCa> {
   const renewWithinDays = options.renewWithinDays ?? 30;
   const validityDays = options.validityDays ?? 3650;
   const certPath = path.join(caDir, CA_CERT_FILE);
@@ -108,6 +112,9 @@ export async function loadOrCreateCa(caDir: string, options: LoadOrCreateCaOptio
   signatureAlgorithmFor(privateKey, keyPath);
 
   if (!certificate.checkPrivateKey(privateKey)) {
+    // regenerateCa renames ca.pem, then ca.key: a read in between sees the new certificate with the old key. A
+    // second read gets the finished pair; only a pair still mismatched then is broken.
+    if (rereadOnMismatch) return loadCa(caDir, options, false);
     return createCa(certPath, keyPath, options.now, validityDays, 'mismatch');
   }
   const notAfter = new Date(certificate.validTo);
@@ -118,16 +125,7 @@ export async function loadOrCreateCa(caDir: string, options: LoadOrCreateCaOptio
   if (msLeft <= renewWithinDays * DAY_MS) {
     return createCa(certPath, keyPath, options.now, validityDays, 'expiring');
   }
-  return {
-    certPem,
-    keyPem,
-    certPath,
-    keyPath,
-    notBefore: new Date(certificate.validFrom),
-    notAfter,
-    fingerprint256: certificate.fingerprint256,
-    created: false,
-  };
+  return loadedCa(certPath, keyPath, certPem, keyPem);
 }
 
 async function createCa(
@@ -137,6 +135,55 @@ async function createCa(
   validityDays: number,
   reason: NonNullable<LoadedCa['reason']>,
 ): Promise<LoadedCa> {
+  const { certPem, keyPem } = await generateCa(now, validityDays);
+
+  // Key first: a crash between the two renames leaves a mismatched pair, which the next start regenerates.
+  await writeFileAtomically(keyPath, keyPem, 0o600);
+  await writeFileAtomically(certPath, certPem, 0o644);
+  return loadedCa(certPath, keyPath, certPem, keyPem, reason);
+}
+
+/**
+ * Replaces the CA in `caDir` with a new one, whatever state the old one is in (`proxydoc ca --regenerate`). Both
+ * files are written in full beside the old ones and synced before either is renamed into place, ca.pem first:
+ * ca.key is never missing, and a reader sees a mismatched pair only if it reads both files in the instant between
+ * the two renames, which loadOrCreateCa covers by reading a mismatched pair a second time.
+ */
+export async function regenerateCa(caDir: string, options: Pick<LoadOrCreateCaOptions, 'now' | 'validityDays'>): Promise<LoadedCa> {
+  const certPath = path.join(caDir, CA_CERT_FILE);
+  const keyPath = path.join(caDir, CA_KEY_FILE);
+  await ensurePrivateDirectory(caDir);
+  const { certPem, keyPem } = await generateCa(options.now, options.validityDays ?? 3650);
+  const temporaryKey = await writeTemporaryFile(keyPath, keyPem, 0o600);
+  let temporaryCert: string | undefined;
+  try {
+    temporaryCert = await writeTemporaryFile(certPath, certPem, 0o644);
+    await renameInto(temporaryCert, certPath);
+    await renameInto(temporaryKey, keyPath);
+  } finally {
+    await Promise.all([temporaryKey, temporaryCert].map((file) => file && fs.rm(file, { force: true })));
+  }
+  await syncDirectory(caDir);
+  return loadedCa(certPath, keyPath, certPem, keyPem, 'regenerated');
+}
+
+/** The CA as loaded; `reason` says why it was just created, and is absent for an existing CA that was kept. */
+function loadedCa(certPath: string, keyPath: string, certPem: string, keyPem: string, reason?: NonNullable<LoadedCa['reason']>): LoadedCa {
+  const certificate = new crypto.X509Certificate(certPem);
+  return {
+    certPem,
+    keyPem,
+    certPath,
+    keyPath,
+    notBefore: new Date(certificate.validFrom),
+    notAfter: new Date(certificate.validTo),
+    fingerprint256: certificate.fingerprint256,
+    created: reason !== undefined,
+    ...(reason !== undefined ? { reason } : {}),
+  };
+}
+
+async function generateCa(now: Date, validityDays: number): Promise<{ certPem: string; keyPem: string }> {
   // RSA 2048 has the broadest client support for a root; generated natively off the event loop.
   const { publicKey, privateKey } = await generateRsaKeyPair();
   const subjectPublicKeyInfoDer = publicKey.export({ type: 'spki', format: 'der' });
@@ -167,23 +214,7 @@ async function createCa(
     privateKey,
   );
   const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-
-  // Key first: a crash between the two renames leaves a mismatched pair, which the next start regenerates.
-  await writeFileAtomically(keyPath, keyPem, 0o600);
-  await writeFileAtomically(certPath, certPem, 0o644);
-
-  const certificate = new crypto.X509Certificate(certPem);
-  return {
-    certPem,
-    keyPem,
-    certPath,
-    keyPath,
-    notBefore,
-    notAfter,
-    fingerprint256: certificate.fingerprint256,
-    created: true,
-    reason,
-  };
+  return { certPem, keyPem };
 }
 
 /** "proxydoc CA (<hostname>, <date>)", kept within the 64-character ub-common-name of RFC 5280 Appendix A. */
@@ -245,6 +276,16 @@ async function refuseExposedKey(keyPath: string): Promise<void> {
 
 /** Write to a temp file created with its final mode, then rename over the target (atomic on POSIX). */
 async function writeFileAtomically(target: string, content: string, mode: number): Promise<void> {
+  const temporary = await writeTemporaryFile(target, content, mode);
+  try {
+    await renameInto(temporary, target);
+  } finally {
+    await fs.rm(temporary, { force: true });
+  }
+}
+
+/** Writes `content` in full and synced to a new file beside `target`; returns its path. */
+async function writeTemporaryFile(target: string, content: string, mode: number): Promise<string> {
   const temporary = `${target}.${crypto.randomBytes(6).toString('hex')}.tmp`;
   try {
     const handle = await fs.open(temporary, 'wx', mode);
@@ -256,15 +297,41 @@ async function writeFileAtomically(target: string, content: string, mode: number
     } finally {
       await handle.close();
     }
-    await fs.rename(temporary, target);
+    return temporary;
   } catch (error) {
     await fs.rm(temporary, { force: true });
-    throw new CaError(
-      'PROXYDOC_ERR_CA_WRITE',
-      `cannot write ${target} (${errorCodeOf(error)}): make ${path.dirname(target)} writable or pass --ca-dir with another directory`,
-      { cause: error },
-    );
+    throw caWriteError(target, error);
   }
+}
+
+async function renameInto(temporary: string, target: string): Promise<void> {
+  try {
+    await fs.rename(temporary, target);
+  } catch (error) {
+    throw caWriteError(target, error);
+  }
+}
+
+/** Makes the renames durable: they live in the directory entry, which fsync of the files does not cover. */
+async function syncDirectory(directory: string): Promise<void> {
+  // Windows cannot open a directory for syncing, and NTFS journals renames itself.
+  if (process.platform === 'win32') return;
+  const handle = await fs.open(directory, 'r');
+  try {
+    await handle.sync();
+  } catch {
+    // The renames are done either way; some filesystems (network ones) refuse to sync a directory.
+  } finally {
+    await handle.close();
+  }
+}
+
+function caWriteError(target: string, error: unknown): CaError {
+  return new CaError(
+    'PROXYDOC_ERR_CA_WRITE',
+    `cannot write ${target} (${errorCodeOf(error)}): make ${path.dirname(target)} writable or pass --ca-dir with another directory`,
+    { cause: error },
+  );
 }
 
 function errorCodeOf(error: unknown): string {

@@ -8,7 +8,7 @@ import type * as http from 'node:http';
 import type * as net from 'node:net';
 import { pairsFromRaw } from '../model/headers';
 import type { TransportError } from '../model/exchange';
-import { classifyUpstreamError, CONNECT_TIMEOUT_CODE, describeFailure } from './transport-errors';
+import { classifyUpstreamError, CONNECT_TIMEOUT_CODE, describeFailure, failureStage } from './transport-errors';
 import { forwardedRequestHeaders, forwardedResponseHeaders } from './headers-forwarding';
 import { PendingExchange, type CaptureEnv } from './pending-exchange';
 import type { Upstream, UpstreamTarget } from './upstream';
@@ -102,7 +102,7 @@ export function forwardRequest(env: ForwardEnv, req: http.IncomingMessage, res: 
         request.destroy();
         return;
       }
-      const stage = failureStage(exchange, error, request.reusedSocket, target.scheme);
+      const stage = failureStage(exchange.marks, error, request.reusedSocket, target.scheme);
       failBeforeResponse(classifyUpstreamError(error, stage));
     });
     if (attempts > 1) request.end();
@@ -168,20 +168,6 @@ export function forwardRequest(env: ForwardEnv, req: http.IncomingMessage, res: 
   req.on('data', (chunk: Buffer) => exchange.requestBody.push(chunk));
   startAttempt();
   if (proxyReq) req.pipe(proxyReq);
-}
-
-/** Where in the exchange an upstream error struck, from the marks reached so far. */
-function failureStage(
-  exchange: PendingExchange,
-  error: NodeJS.ErrnoException,
-  reused: boolean,
-  scheme: 'http' | 'https',
-): NonNullable<TransportError['stage']> {
-  const { connect, secureConnect } = exchange.marks;
-  if (error.code === CONNECT_TIMEOUT_CODE) return connect !== undefined ? 'tls' : 'connect';
-  const ready = reused || secureConnect !== undefined || (scheme === 'http' && connect !== undefined);
-  if (ready) return 'request';
-  return connect !== undefined ? 'tls' : 'connect';
 }
 
 export function clientAddressOf(socket: net.Socket): string {

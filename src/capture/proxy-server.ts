@@ -15,8 +15,9 @@ import { systemClock, type Clock } from './clock';
 import { handleConnect, type InterceptedTarget } from './connect';
 import { forwardRequest, type ForwardEnv, type ForwardTarget } from './forward';
 import { Recorder, type DiagnoseFn } from './recorder';
+import { removeStateFile, writeStateFile } from './state-file';
 import { forwardUpgrade } from './upgrade';
-import { matchesNoProxy, parseUpstreamProxy, Upstream } from './upstream';
+import { MAX_HEADER_SIZE, matchesNoProxy, parseUpstreamProxy, Upstream } from './upstream';
 
 export interface RunningProxy {
   /** http://host:port, with the real port when 0 was asked for. */
@@ -51,11 +52,6 @@ export class ProxyStartError extends Error {
   }
 }
 
-/**
- * Request heads up to 64 KiB of headers must pass (so the *upstream's* 431 can be seen), with room for a long
- * request line; Node's default is 16 KiB.
- */
-export const MAX_HEADER_SIZE = 96 * 1024;
 const CLIENT_HANDSHAKE_TIMEOUT_MS = 30_000;
 
 export async function startProxy(config: ProxyConfig, deps: ProxyDependencies = {}): Promise<RunningProxy> {
@@ -231,10 +227,16 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDependencies = 
   const address = server.address() as net.AddressInfo;
   listenPort = address.port;
   const hostForUrl = address.address.includes(':') ? `[${address.address}]` : address.address;
+  const url = `http://${hostForUrl}:${address.port}`;
+  // Lets `proxydoc env` find this proxy, whatever port it got. Forwarding works without it, so a failure only warns.
+  const state = { pid: process.pid, url, caCertPath: ca.certPath, startedAt: new Date(clock.epochMs()).toISOString() };
+  await writeStateFile(config.logDir, state).catch((error: NodeJS.ErrnoException) =>
+    warn(`cannot write the state file in ${config.logDir}: ${error.code ?? error.message}; \`proxydoc env\` will not find this proxy`),
+  );
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${hostForUrl}:${address.port}`,
+    url,
     host: address.address,
     port: address.port,
     caCertPath: ca.certPath,
@@ -251,7 +253,8 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDependencies = 
         server.closeAllConnections();
         await closed;
         upstream.destroy();
-        await recorder.close();
+        // A state file left behind is harmless: readers check that its pid is alive.
+        await Promise.all([recorder.close(), removeStateFile(config.logDir, state).catch(() => undefined)]);
       })();
       return closing;
     },

@@ -84,6 +84,17 @@ export class Recorder {
     return record;
   }
 
+  /**
+   * Adds records finished by another process (read back from exchanges.jsonl) to the history, so an exchange made
+   * by a separate run (`proxydoc replay`) is diagnosed against the same recent past as the proxy's own.
+   */
+  seedHistory(records: readonly ExchangeRecord[]): void {
+    const cutoff = this.options.clock.epochMs() - HISTORY_MAX_AGE_MS;
+    for (const record of records) {
+      if (Date.parse(record.startedAt) >= cutoff) this.remember(historyKey(record), record);
+    }
+  }
+
   get lostRecords(): number {
     return this.records.lostLines;
   }

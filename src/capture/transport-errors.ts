@@ -3,6 +3,7 @@
  * One funnel, so every failure gets the same classification wherever it surfaced.
  */
 import type { TransportError, TransportErrorKind } from '../model/exchange';
+import type { TimingMarks } from '../model/timing';
 
 /** Our own error for an upstream connect that took longer than --connect-timeout. */
 export const CONNECT_TIMEOUT_CODE = 'PROXYDOC_ERR_CONNECT_TIMEOUT';
@@ -59,4 +60,21 @@ export function describeFailure(error: TransportError, target: string): string {
     default:
       return `The exchange with ${target} failed: ${error.message} (${error.code}).`;
   }
+}
+
+/**
+ * Where in an exchange an upstream error struck, from the timing marks reached so far: before the TCP connect, during
+ * the TLS handshake, or once the connection was ready (a reused socket is ready from the start).
+ */
+export function failureStage(
+  marks: Pick<TimingMarks, 'connect' | 'secureConnect'>,
+  error: NodeJS.ErrnoException,
+  reused: boolean,
+  scheme: 'http' | 'https',
+): NonNullable<TransportError['stage']> {
+  const { connect, secureConnect } = marks;
+  if (error.code === CONNECT_TIMEOUT_CODE) return connect !== undefined ? 'tls' : 'connect';
+  const ready = reused || secureConnect !== undefined || (scheme === 'http' && connect !== undefined);
+  if (ready) return 'request';
+  return connect !== undefined ? 'tls' : 'connect';
 }

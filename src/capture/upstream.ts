@@ -10,6 +10,12 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 
+/**
+ * The largest message head proxydoc parses, from clients and upstreams alike: heads up to 64 KiB of headers must pass
+ * (so the *upstream's* 431 can be seen), with room for a long request line; Node's default is 16 KiB.
+ */
+export const MAX_HEADER_SIZE = 96 * 1024;
+
 export interface UpstreamProxy {
   host: string;
   port: number;

@@ -9,9 +9,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import yargs from 'yargs';
 import type { CommandModule } from 'yargs';
-import type { RunningProxy } from '../capture/proxy-server';
+import type { ProxyDependencies, RunningProxy } from '../capture/proxy-server';
 import { ConfigError, type ProxyConfig } from '../config';
 import { startCommand } from './commands/start';
+import { envCommand } from './commands/env';
+import { runCommand } from './commands/run';
+import { caCommand } from './commands/ca';
+import { tailCommand } from './commands/tail';
+import { showCommand } from './commands/show';
+import { replayCommand } from './commands/replay';
+import { exportCommand } from './commands/export';
 
 export interface CliIo {
   /** Text, or raw bytes (export --format raw of a binary body). */
@@ -25,7 +32,8 @@ export interface CliIo {
 }
 
 export interface CliServices {
-  startProxy: (config: ProxyConfig) => Promise<RunningProxy>;
+  /** `hooks.onRecord` sees each finished record and its annotated text (`proxydoc run` prints them as they happen). */
+  startProxy: (config: ProxyConfig, hooks?: Pick<ProxyDependencies, 'onRecord'>) => Promise<RunningProxy>;
   /** Reads a file as UTF-8 text (the config file). */
   readFile: (filePath: string) => string;
   /** Calls `listener` on every SIGINT/SIGTERM until the returned function unsubscribes it. */
@@ -44,7 +52,16 @@ export interface CommandContext {
 /** Each command is a yargs command module built from the shared context; add new ones to COMMANDS. */
 export type CommandFactory = (context: CommandContext) => CommandModule<object, any>;
 
-const COMMANDS: ReadonlyArray<{ name: string; build: CommandFactory }> = [{ name: 'start', build: startCommand }];
+const COMMANDS: ReadonlyArray<{ name: string; build: CommandFactory }> = [
+  { name: 'start', build: startCommand },
+  { name: 'env', build: envCommand },
+  { name: 'run', build: runCommand },
+  { name: 'ca', build: caCommand },
+  { name: 'tail', build: (context) => tailCommand(context) },
+  { name: 'show', build: showCommand },
+  { name: 'replay', build: replayCommand },
+  { name: 'export', build: (context) => exportCommand(context) },
+];
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -58,7 +75,11 @@ class UsageError extends Error {
 const defaultIo = (): CliIo => ({
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
-  exit: (code) => process.exit(code),
+  // Where stdout is an asynchronous pipe (macOS), exiting at once could cut off what `export --all | …` printed.
+  exit: (code) => {
+    if (process.stdout.writableNeedDrain) process.stdout.once('drain', () => process.exit(code));
+    else process.exit(code);
+  },
   env: process.env,
   cwd: process.cwd(),
   stdoutIsTTY: process.stdout.isTTY === true,
@@ -66,7 +87,7 @@ const defaultIo = (): CliIo => ({
 
 const defaultServices = (): CliServices => ({
   // Loaded on demand so --help and the commands that don't proxy don't pay for the TLS and certificate stack.
-  startProxy: async (config) => (await import('../capture/proxy-server')).startProxy(config),
+  startProxy: async (config, hooks) => (await import('../capture/proxy-server')).startProxy(config, hooks),
   readFile: (filePath) => fs.readFileSync(filePath, 'utf8'),
   onShutdownSignal: (listener) => {
     const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];

@@ -92,3 +92,25 @@ export function safeDecode(text: string): string {
     return text;
   }
 }
+
+/**
+ * The path with slashes merged and dot segments removed, as nginx routes on it (RFC 3986 §5.2.4 plus merge_slashes).
+ * `%2E` is an encoded "." (RFC 3986 §2.3), so a segment of only `.`/`%2E` is a dot segment too; other percent-escapes
+ * stay as written.
+ */
+export function normalisedPath(path: string): string {
+  const output: string[] = [];
+  const segments = path.split('/').slice(1);
+  segments.forEach((raw, index) => {
+    const segment = /^(?:\.|%2e){1,2}$/i.test(raw) ? raw.replace(/%2e/gi, '.') : raw;
+    const isLast = index === segments.length - 1;
+    if (segment === '.' || segment === '..') {
+      if (segment === '..') output.pop();
+      if (isLast) output.push('');
+      return;
+    }
+    if (segment === '' && !isLast) return; // a merged slash
+    output.push(segment);
+  });
+  return `/${output.join('/')}`;
+}

@@ -6,7 +6,7 @@
  */
 import type { CapturedBody, ExchangeRecord, Phases, TransportError, TunnelInfo } from '../model/exchange';
 import { redactUrl } from '../log/redact';
-import { formatBytes, formatClockTime, formatDuration, formatMilliseconds, paint, printable, type TimeZoneChoice } from './format';
+import { formatBytes, formatClockTime, formatDuration, formatMilliseconds, paint, printable, statusStyle, type TimeZoneChoice } from './format';
 import { formatFindings } from './findings';
 
 export interface ExchangeLineOptions {
@@ -75,13 +75,6 @@ function outcomeText(record: ExchangeRecord, color: boolean): string {
 function errorText(error: TransportError, color: boolean): string {
   const code = error.code === '' ? '' : ` ${printable(error.code)}`;
   return paint(`✖ ${error.kind}${code}`, 'red', color);
-}
-
-function statusStyle(status: number): 'green' | 'cyan' | 'yellow' | 'red' {
-  if (status >= 500) return 'red';
-  if (status >= 400) return 'yellow';
-  if (status >= 300) return 'cyan';
-  return 'green';
 }
 
 /** ` (dns 2 · connect 5 · tls 12 · ttfb 40)`; phases that did not happen are absent (reused socket, plain HTTP). */

@@ -22,6 +22,11 @@ const SEVERITY_MARK: Record<Severity, { mark: string; style: Style }> = {
   info: { mark: 'ℹ', style: 'blue' },
 };
 
+/** The mark and colour of a severity; a record from a newer version may carry one this version does not know. */
+export function severityMark(severity: Severity): { mark: string; style: Style } {
+  return SEVERITY_MARK[severity] ?? { mark: '•', style: 'dim' };
+}
+
 const FINDING_INDENT = '  ';
 const DETAIL_INDENT = '    ';
 
@@ -31,8 +36,7 @@ export function formatFindings(findings: readonly Finding[], options: FindingsOp
 }
 
 function formatFinding(finding: Finding, { color, seq }: FindingsOptions): string {
-  // A record read from disk may carry a severity this version does not know; show it rather than fail.
-  const severity = SEVERITY_MARK[finding.severity] ?? { mark: '•', style: 'dim' as const };
+  const severity = severityMark(finding.severity);
   const lines = [
     `${FINDING_INDENT}${paint(severity.mark, severity.style, color)} ${paint(clean(finding.rule), 'bold', color)}  ${clean(finding.summary)}`,
   ];

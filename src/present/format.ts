@@ -99,3 +99,25 @@ function escapeCharacter(character: string): string {
   const code = character.charCodeAt(0);
   return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
 }
+
+/** The colour of a status code: green 2xx, cyan 3xx, yellow 4xx, red 5xx. */
+export function statusStyle(status: number): Style {
+  if (status >= 500) return 'red';
+  if (status >= 400) return 'yellow';
+  if (status >= 300) return 'cyan';
+  return 'green';
+}
+
+/**
+ * The controls `printableLines` escapes in a block of text: like UNPRINTABLE, but LF and tab are kept. A lone CR is
+ * escaped too: it could print over the start of its line.
+ */
+const UNPRINTABLE_IN_BLOCK = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Multi-line text (a body, an explanation) as printable lines: LF and CRLF end lines, tabs stay, every other control
+ * becomes a visible `\x1b` / `\u202e` escape. The one-line form is `printable`.
+ */
+export function printableLines(text: string): string[] {
+  return text.split(/\r?\n/).map((line) => line.replace(UNPRINTABLE_IN_BLOCK, escapeCharacter));
+}

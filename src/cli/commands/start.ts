@@ -1,7 +1,7 @@
 /**
  * `proxydoc start`: resolve the configuration, start the proxy, print the banner, run until SIGINT/SIGTERM.
  */
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv, CommandModule, Options } from 'yargs';
 import { CONFIG_ENV_VARS, resolveConfig, type ProxyConfig } from '../../config';
 import { formatBanner } from '../banner';
 import type { CommandContext } from '../main';
@@ -13,6 +13,81 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 function envNote(key: keyof ProxyConfig): string {
   return `; env ${CONFIG_ENV_VARS[key]}`;
 }
+
+/** start's options; `proxydoc run` takes the same ones, so both read settings alike. */
+export const START_OPTIONS = {
+  host: {
+    type: 'string',
+    requiresArg: true,
+    group: 'Listening:',
+    describe: `address to listen on (default 127.0.0.1; anything but loopback lets others use the proxy)${envNote('host')}`,
+  },
+  port: {
+    type: 'string',
+    requiresArg: true,
+    group: 'Listening:',
+    describe: `port to listen on, 0 picks a free one (default 8080)${envNote('port')}`,
+  },
+  'ca-dir': {
+    type: 'string',
+    requiresArg: true,
+    group: 'Certificates and TLS:',
+    describe: `directory holding ca.pem and ca.key, created if missing (default ./certs)${envNote('caDir')}`,
+  },
+  'upstream-ca': {
+    type: 'string',
+    requiresArg: true,
+    group: 'Certificates and TLS:',
+    describe: `PEM file of an extra CA to trust for upstream servers; repeat for more${envNote('upstreamCa')} (comma-separated)`,
+  },
+  'insecure-upstream': {
+    type: 'boolean',
+    group: 'Certificates and TLS:',
+    describe: `do NOT verify upstream TLS certificates; prefer --upstream-ca${envNote('insecureUpstream')} (true/false/1/0/yes/no)`,
+  },
+  'no-intercept': {
+    type: 'array',
+    string: true,
+    group: 'Certificates and TLS:',
+    describe: `hosts tunnelled without TLS interception (e.g. certificate-pinned ones); *.example.com covers subdomains${envNote('noIntercept')} (comma-separated)`,
+  },
+  'log-dir': {
+    type: 'string',
+    requiresArg: true,
+    group: 'Recording:',
+    describe: `directory for exchanges.jsonl and proxydoc.log (default ./logs)${envNote('logDir')}`,
+  },
+  'max-body-capture': {
+    type: 'string',
+    requiresArg: true,
+    group: 'Recording:',
+    describe: `bytes of each body to record: a number, or with a binary suffix, 512k = 512 KiB, 1m = 1 MiB, 2MiB (default 1MiB)${envNote('maxBodyCapture')}`,
+  },
+  'upstream-proxy': {
+    type: 'string',
+    requiresArg: true,
+    group: 'Upstream:',
+    describe: `send upstream traffic through this http:// proxy (never taken from HTTP_PROXY, which points at proxydoc itself); "" for none${envNote('upstreamProxy')}`,
+  },
+  'upstream-no-proxy': {
+    type: 'array',
+    string: true,
+    group: 'Upstream:',
+    describe: `hosts reached directly, not through --upstream-proxy${envNote('upstreamNoProxy')} (comma-separated)`,
+  },
+  'connect-timeout': {
+    type: 'string',
+    requiresArg: true,
+    group: 'Upstream:',
+    describe: `seconds to wait for an upstream connection, > 0 (default 30)${envNote('connectTimeoutMs')}`,
+  },
+  config: {
+    type: 'string',
+    requiresArg: true,
+    group: 'Configuration:',
+    describe: 'JSON config file with the keys of config.example.json; env PROXYDOC_CONFIG',
+  },
+} as const satisfies Record<string, Options>;
 
 export function startCommand(context: CommandContext): CommandModule<object, Record<string, unknown>> {
   return {
@@ -32,79 +107,7 @@ export function startCommand(context: CommandContext): CommandModule<object, Rec
             'a second Ctrl-C exits at once.',
           ].join('\n'),
         )
-        .options({
-          host: {
-            type: 'string',
-            requiresArg: true,
-            group: 'Listening:',
-            describe: `address to listen on (default 127.0.0.1; anything but loopback lets others use the proxy)${envNote('host')}`,
-          },
-          port: {
-            type: 'string',
-            requiresArg: true,
-            group: 'Listening:',
-            describe: `port to listen on, 0 picks a free one (default 8080)${envNote('port')}`,
-          },
-          'ca-dir': {
-            type: 'string',
-            requiresArg: true,
-            group: 'Certificates and TLS:',
-            describe: `directory holding ca.pem and ca.key, created if missing (default ./certs)${envNote('caDir')}`,
-          },
-          'upstream-ca': {
-            type: 'string',
-            requiresArg: true,
-            group: 'Certificates and TLS:',
-            describe: `PEM file of an extra CA to trust for upstream servers; repeat for more${envNote('upstreamCa')} (comma-separated)`,
-          },
-          'insecure-upstream': {
-            type: 'boolean',
-            group: 'Certificates and TLS:',
-            describe: `do NOT verify upstream TLS certificates; prefer --upstream-ca${envNote('insecureUpstream')} (true/false/1/0/yes/no)`,
-          },
-          'no-intercept': {
-            type: 'array',
-            string: true,
-            group: 'Certificates and TLS:',
-            describe: `hosts tunnelled without TLS interception (e.g. certificate-pinned ones); *.example.com covers subdomains${envNote('noIntercept')} (comma-separated)`,
-          },
-          'log-dir': {
-            type: 'string',
-            requiresArg: true,
-            group: 'Recording:',
-            describe: `directory for exchanges.jsonl and proxydoc.log (default ./logs)${envNote('logDir')}`,
-          },
-          'max-body-capture': {
-            type: 'string',
-            requiresArg: true,
-            group: 'Recording:',
-            describe: `bytes of each body to record: a number, or with a binary suffix, 512k = 512 KiB, 1m = 1 MiB, 2MiB (default 1MiB)${envNote('maxBodyCapture')}`,
-          },
-          'upstream-proxy': {
-            type: 'string',
-            requiresArg: true,
-            group: 'Upstream:',
-            describe: `send upstream traffic through this http:// proxy (never taken from HTTP_PROXY, which points at proxydoc itself); "" for none${envNote('upstreamProxy')}`,
-          },
-          'upstream-no-proxy': {
-            type: 'array',
-            string: true,
-            group: 'Upstream:',
-            describe: `hosts reached directly, not through --upstream-proxy${envNote('upstreamNoProxy')} (comma-separated)`,
-          },
-          'connect-timeout': {
-            type: 'string',
-            requiresArg: true,
-            group: 'Upstream:',
-            describe: `seconds to wait for an upstream connection, > 0 (default 30)${envNote('connectTimeoutMs')}`,
-          },
-          config: {
-            type: 'string',
-            requiresArg: true,
-            group: 'Configuration:',
-            describe: 'JSON config file with the keys of config.example.json; env PROXYDOC_CONFIG',
-          },
-        })
+        .options(START_OPTIONS)
         .epilogue(
           [
             'Examples:',
@@ -151,7 +154,7 @@ const BOOLEAN_FLAGS: ReadonlyArray<{ flag: string; key: string }> = [
  * yargs reads `--insecure-upstream=ture` as false without a word; passing the word as typed lets the config
  * validation reject it with the list of accepted values.
  */
-function withTypedBooleans(flags: Record<string, unknown>, argv: readonly string[]): Record<string, unknown> {
+export function withTypedBooleans(flags: Record<string, unknown>, argv: readonly string[]): Record<string, unknown> {
   const result = { ...flags };
   for (const { flag, key } of BOOLEAN_FLAGS) {
     const typed = argv.filter((arg) => arg.startsWith(`${flag}=`)).at(-1);

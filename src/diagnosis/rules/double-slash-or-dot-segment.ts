@@ -9,7 +9,7 @@
  * paths (400), Traefik's `sanitizePath` cleans them (../shared/kb/encoded-paths.json).
  */
 import type { Finding } from '../../model/exchange';
-import { splitRawUrl } from '../../model/url';
+import { normalisedPath, splitRawUrl } from '../../model/url';
 import type { Rule } from '../rule';
 
 const STATUSES = new Set([400, 404]);
@@ -25,7 +25,7 @@ export const doubleSlashOrDotSegment: Rule = {
     const oddities = pathOddities(path);
     if (oddities.length === 0) return [];
 
-    const normalised = normalisePath(path);
+    const normalised = normalisedPath(path);
     const hasDoubleSlash = path.includes('//');
     const evidence = [...oddities.map((o) => `path has ${o}`), `path as sent: ${path}`, `normalised it would be ${normalised}`];
     const explanation =
@@ -67,19 +67,3 @@ function pathOddities(path: string): string[] {
   return found;
 }
 
-/** The path with slashes merged and dot segments removed (what nginx would route on, RFC 3986 §5.2.4). */
-function normalisePath(path: string): string {
-  const output: string[] = [];
-  const segments = path.split('/').slice(1).map((s) => s.replace(/%2e/gi, '.'));
-  segments.forEach((segment, index) => {
-    const isLast = index === segments.length - 1;
-    if (segment === '.' || segment === '..') {
-      if (segment === '..') output.pop();
-      if (isLast) output.push('');
-      return;
-    }
-    if (segment === '' && !isLast) return; // merged slash
-    output.push(segment);
-  });
-  return '/' + output.join('/');
-}
