@@ -51,6 +51,28 @@ export interface PreparedRequest {
   viaProxy?: string;
 }
 
+/**
+ * A ClientRequest that never invents body framing. Node gives POST, PUT, PATCH and unknown methods
+ * `Transfer-Encoding: chunked` when the headers carry no Content-Length or Transfer-Encoding, and with raw header
+ * arrays it writes the head inside the constructor, before a caller could switch that off. A request without
+ * either header has no body (RFC 9112 §6.3), so the upstream must see it without one, exactly as the client sent it.
+ */
+class UnframedRequest extends http.ClientRequest {}
+// The constructor assigns this per method; an accessor on the prototype pins it to false before the head is written.
+Object.defineProperty(UnframedRequest.prototype, 'useChunkedEncodingByDefault', {
+  get: () => false,
+  set: () => undefined,
+});
+
+function sendHttp(options: http.RequestOptions): http.ClientRequest {
+  return new UnframedRequest(options);
+}
+
+function sendHttps(options: http.RequestOptions): http.ClientRequest {
+  // https.request would pass its own global agent and protocol; every caller here gives an https.Agent.
+  return new UnframedRequest({ protocol: 'https:', ...options });
+}
+
 export function parseUpstreamProxy(url: string): UpstreamProxy {
   const parsed = new URL(url);
   const port = parsed.port === '' ? 80 : Number(parsed.port);
@@ -177,12 +199,12 @@ export class Upstream {
         const authority = target.host.includes(':') ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`;
         const withAuth = proxy.authorization ? [...headers, 'Proxy-Authorization', proxy.authorization] : headers;
         return {
-          send: http.request,
+          send: sendHttp,
           options: { ...base, host: proxy.host, port: proxy.port, path: `http://${authority}${path}`, headers: withAuth, agent: this.proxiedHttpAgent },
           viaProxy: proxy.display,
         };
       }
-      return { send: http.request, options: { ...base, host: target.host, port: target.port, path, agent: this.httpAgent } };
+      return { send: sendHttp, options: { ...base, host: target.host, port: target.port, path, agent: this.httpAgent } };
     }
     const tlsTarget: https.RequestOptions = {
       ...base,
@@ -192,7 +214,7 @@ export class Upstream {
       servername: target.servername ?? (net.isIP(target.host) ? '' : target.host),
       agent: proxy ? this.proxiedHttpsAgent : this.httpsAgent,
     };
-    return { send: https.request, options: tlsTarget, viaProxy: proxy?.display };
+    return { send: sendHttps, options: tlsTarget, viaProxy: proxy?.display };
   }
 
   /** A raw TCP connection for a blind tunnel, direct or through the upstream proxy. */

@@ -104,6 +104,14 @@ describe('transparency', () => {
     expect(Buffer.from(record.request.body.base64 ?? '', 'base64').equals(body)).toBe(true);
   });
 
+  test.each(['POST', 'PUT', 'PATCH', 'PURGE'])('a bodiless %s arrives without framing headers the client did not send', async (method) => {
+    // Node's client would add Transfer-Encoding: chunked to these methods (RFC 9112 §6.3: no framing, no body).
+    await rawRequest(harness.proxy.port, `${method} http://127.0.0.1:${raw.port}/empty HTTP/1.1\r\nHost: 127.0.0.1:${raw.port}\r\nConnection: close\r\n\r\n`);
+    expect(raw.seen[0].head.split('\r\n')[0]).toBe(`${method} /empty HTTP/1.1`);
+    expect(headerLines(raw.seen[0].head)).toEqual([`Host: 127.0.0.1:${raw.port}`]);
+    expect(raw.seen[0].body.length).toBe(0);
+  });
+
   test('chunked request bodies arrive with the same bytes, still chunked', async () => {
     const request =
       `POST http://127.0.0.1:${raw.port}/chunked HTTP/1.1\r\nHost: 127.0.0.1:${raw.port}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n` +
