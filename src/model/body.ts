@@ -25,7 +25,8 @@ export function captureBody(prefix: Buffer, size: number, truncated: boolean): C
   return text !== undefined ? { size, text, truncated } : { size, base64: prefix.toString('base64'), truncated };
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a leading byte-order mark in the text: dropping it would make text and size disagree by 3 bytes.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function decodeUtf8(bytes: Buffer): string | undefined {
   try {
