@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import type { RunningProxy } from '../capture/proxy-server';
 import type { ProxyConfig } from '../config';
+import { shellQuote } from '../export/shell-quote';
 
 /** File names inside logDir, as DESIGN.md fixes them. */
 export const RECORDS_FILE_NAME = 'exchanges.jsonl';
@@ -31,7 +32,10 @@ export function formatBanner(running: RunningProxy, config: ProxyConfig): string
   lines.push(`  export HTTP_PROXY=${proxyUrl} HTTPS_PROXY=${proxyUrl}`);
   // curl and wget ignore upper-case HTTP_PROXY, so the lower-case names are needed for them.
   lines.push(`  export http_proxy=${proxyUrl} https_proxy=${proxyUrl}`);
-  lines.push(`  export NODE_EXTRA_CA_CERTS=${ca} REQUESTS_CA_BUNDLE=${ca} SSL_CERT_FILE=${ca}`);
+  lines.push(`  export NODE_EXTRA_CA_CERTS=${ca}`);
+  // SSL_CERT_FILE and REQUESTS_CA_BUNDLE replace a program's roots, so they need the combined bundle `env` writes.
+  lines.push('or all of it at once, with CA trust for Python, curl, git and more:');
+  lines.push(`  eval "$(proxydoc env --log-dir ${shellQuote(running.logDir)})"`);
   lines.push('');
   lines.push('Check it works:');
   lines.push(`  curl -x ${proxyUrl} --cacert ${ca} https://example.com/`);
@@ -60,8 +64,5 @@ function withoutCredentials(proxyUrl: string): string {
   }
 }
 
-/** Paths with spaces or quotes must survive being pasted into a POSIX shell. */
-export function shellQuote(text: string): string {
-  if (/^[A-Za-z0-9_\/.:@%+=,-]+$/.test(text)) return text;
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
+// Paths with spaces or quotes must survive being pasted into a POSIX shell; one quoting for banner, ca and export.
+export { shellQuote } from '../export/shell-quote';

@@ -6,12 +6,12 @@
  * Every side effect goes through `io` and `services`, so tests drive the whole CLI in-process.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import yargs from 'yargs';
 import type { CommandModule } from 'yargs';
 import type { ProxyDependencies, RunningProxy } from '../capture/proxy-server';
 import { ConfigError, type ProxyConfig } from '../config';
 import { startCommand } from './commands/start';
+import { readVersion } from './version';
 import { envCommand } from './commands/env';
 import { runCommand } from './commands/run';
 import { caCommand } from './commands/ca';
@@ -52,15 +52,16 @@ export interface CommandContext {
 /** Each command is a yargs command module built from the shared context; add new ones to COMMANDS. */
 export type CommandFactory = (context: CommandContext) => CommandModule<object, any>;
 
+// In the order of the user's loop; --help lists them so.
 const COMMANDS: ReadonlyArray<{ name: string; build: CommandFactory }> = [
   { name: 'start', build: startCommand },
-  { name: 'env', build: envCommand },
   { name: 'run', build: runCommand },
-  { name: 'ca', build: caCommand },
+  { name: 'env', build: envCommand },
   { name: 'tail', build: (context) => tailCommand(context) },
   { name: 'show', build: showCommand },
   { name: 'replay', build: replayCommand },
   { name: 'export', build: (context) => exportCommand(context) },
+  { name: 'ca', build: caCommand },
 ];
 
 export const EXIT_OK = 0;
@@ -169,10 +170,24 @@ function buildParser(context: CommandContext) {
         'Examples:',
         '  proxydoc start',
         '      Listen on 127.0.0.1:8080 with the CA in ./certs and the logs in ./logs.',
-        '  proxydoc start --port 0',
-        '      Listen on a free port; the banner shows which.',
-        '  proxydoc start --help',
-        '      Every option of start, with its environment variable.',
+        '  proxydoc run -- npm test',
+        '      Run one command through a proxy on a free port and print its exchanges.',
+        '  eval "$(proxydoc env)"',
+        '      Point this shell\'s programs at the running proxy and trust its CA.',
+        '  proxydoc tail -f --errors',
+        '      Follow the exchanges that failed, with why.',
+        '  proxydoc show last',
+        '      One exchange in full: headers, bodies, timing, findings.',
+        '  proxydoc replay 17 --header \'Authorization: Bearer NEW\'',
+        '      Send #17 again with one header changed and compare the answers.',
+        '  proxydoc replay 17 --probe',
+        '      Test what a finding suspects by replaying the variants that would tell.',
+        '  proxydoc export 17 --format curl',
+        '      A curl command that reproduces #17 byte for byte outside the app.',
+        '  proxydoc ca',
+        '      Where the CA is, its fingerprint, and how to trust or untrust it.',
+        '',
+        'Every command has its own page: proxydoc COMMAND --help.',
         '',
         'Settings come from, lowest to highest precedence: built-in defaults, a JSON config',
         'file (--config FILE or PROXYDOC_CONFIG; see config.example.json), PROXYDOC_*',
@@ -241,21 +256,4 @@ function findCommand(argv: string[]): string | undefined {
 function helpCommandFor(argv: string[]): string {
   const command = findCommand(argv);
   return command === undefined ? 'proxydoc --help' : `proxydoc ${command} --help`;
-}
-
-/** package.json sits at the repository root, two levels above src/cli and three above dist/src/cli. */
-function readVersion(): string {
-  let directory = __dirname;
-  for (;;) {
-    const candidate = path.join(directory, 'package.json');
-    try {
-      const manifest = JSON.parse(fs.readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
-      if (manifest.name === 'proxydoc' && manifest.version) return manifest.version;
-    } catch {
-      // not here; keep walking up
-    }
-    const parent = path.dirname(directory);
-    if (parent === directory) return 'unknown';
-    directory = parent;
-  }
 }

@@ -22,7 +22,9 @@ describe('formatBanner', () => {
         "Point an app at it (paste into the app's shell):",
         '  export HTTP_PROXY=http://127.0.0.1:41234 HTTPS_PROXY=http://127.0.0.1:41234',
         '  export http_proxy=http://127.0.0.1:41234 https_proxy=http://127.0.0.1:41234',
-        '  export NODE_EXTRA_CA_CERTS=/work/app/certs/ca.pem REQUESTS_CA_BUNDLE=/work/app/certs/ca.pem SSL_CERT_FILE=/work/app/certs/ca.pem',
+        '  export NODE_EXTRA_CA_CERTS=/work/app/certs/ca.pem',
+        'or all of it at once, with CA trust for Python, curl, git and more:',
+        '  eval "$(proxydoc env --log-dir /work/app/logs)"',
         '',
         'Check it works:',
         '  curl -x http://127.0.0.1:41234 --cacert /work/app/certs/ca.pem https://example.com/',
@@ -41,7 +43,7 @@ describe('formatBanner', () => {
   it('quotes a CA path with spaces so the pasted lines work in a shell', () => {
     const banner = formatBanner(fakeRunningProxy({ caCertPath: "/home/me/my certs/it's ca.pem" }), config());
     const quoted = `'/home/me/my certs/it'\\''s ca.pem'`;
-    expect(banner).toContain(`export NODE_EXTRA_CA_CERTS=${quoted} REQUESTS_CA_BUNDLE=${quoted} SSL_CERT_FILE=${quoted}`);
+    expect(banner).toContain(`export NODE_EXTRA_CA_CERTS=${quoted}\n`);
     expect(banner).toContain(`--cacert ${quoted} https://example.com/`);
   });
 

@@ -21,7 +21,7 @@ describe('proxydoc usage errors: one line, a pointer to --help, exit 2, no stack
 
   it('an unknown command', async () => {
     const run = await runCli(['strat']);
-    expect(run.stderr).toBe('proxydoc: unknown command "strat" (commands: start); see proxydoc --help\n');
+    expect(run.stderr).toBe('proxydoc: unknown command "strat" (commands: start, run, env, tail, show, replay, export, ca); see proxydoc --help\n');
     expect(run.exits).toEqual([2]);
   });
 
@@ -66,7 +66,7 @@ describe('proxydoc --help and --version', () => {
     expect(run.exits).toEqual([0]);
   });
 
-  it('--help describes the tool, lists start, gives examples and precedence', async () => {
+  it('--help describes the tool, lists every command in the order of the loop, gives examples and precedence', async () => {
     const run = await runCli(['--help']);
     expect(run.exits).toEqual([0]);
     expect(run.stderr).toBe('');
@@ -74,7 +74,9 @@ describe('proxydoc --help and --version', () => {
     expect(run.stdout).toMatch(/proxydoc start\s+start the proxy/);
     const help = run.stdout.replace(/\s+/g, ' ');
     expect(help).toContain('Examples: proxydoc start Listen on 127.0.0.1:8080');
-    expect(help).toContain('proxydoc start --port 0');
+    const listed = [...run.stdout.matchAll(/^  proxydoc (\w+)/gm)].map((match) => match[1]);
+    expect(listed.slice(0, 8)).toEqual(['start', 'run', 'env', 'tail', 'show', 'replay', 'export', 'ca']);
+    expect(help).toContain("proxydoc replay 17 --header 'Authorization: Bearer NEW'");
     expect(help).toContain('PROXYDOC_* environment variables, then flags');
   });
 
