@@ -15,9 +15,28 @@ export interface NamedTimeout {
   seconds: number;
 }
 
+/** Credentials clients must send as `Proxy-Authorization: Basic …` (RFC 7617). */
+export interface ProxyCredentials {
+  /** RFC 7617 §2: the user-id cannot contain a colon; the password can. */
+  user: string;
+  password: string;
+}
+
+/** An inclusive range of ports; a single port has from === to. */
+export interface PortRange {
+  from: number;
+  to: number;
+}
+
 export interface ProxyConfig {
   host: string;
   port: number;
+  /** Allows a --host other machines can reach; proxyAuth is required as well (see checkListenAccess). */
+  allowRemote: boolean;
+  /** When set, every proxy request (absolute-form, CONNECT, upgrade) must carry these credentials. */
+  proxyAuth?: ProxyCredentials;
+  /** Ports CONNECT may open tunnels to; undefined = any port. */
+  connectPorts?: PortRange[];
   /** Absolute. Holds ca.pem and ca.key. */
   caDir: string;
   /** Absolute. Holds exchanges.jsonl and proxydoc.log. */
@@ -41,6 +60,9 @@ export interface ProxyConfig {
 export const DEFAULT_CONFIG: ProxyConfig = Object.freeze({
   host: '127.0.0.1',
   port: 8080,
+  allowRemote: false,
+  proxyAuth: undefined,
+  connectPorts: undefined,
   caDir: './certs',
   logDir: './logs',
   upstreamCa: [],
@@ -102,6 +124,9 @@ const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000); // setTimeout fires 
 const SETTINGS: Record<Key, SettingSpec> = {
   host: { flag: { key: 'host', label: '--host' }, env: 'PROXYDOC_HOST', parse: parseHost },
   port: { flag: { key: 'port', label: '--port' }, env: 'PROXYDOC_PORT', parse: parsePort },
+  allowRemote: { flag: { key: 'allowRemote', label: '--allow-remote' }, env: 'PROXYDOC_ALLOW_REMOTE', parse: parseBoolean },
+  proxyAuth: { flag: { key: 'proxyAuth', label: '--proxy-auth' }, env: 'PROXYDOC_PROXY_AUTH', parse: parseProxyAuth },
+  connectPorts: { flag: { key: 'connectPorts', label: '--connect-ports' }, env: 'PROXYDOC_CONNECT_PORTS', parse: parseConnectPorts },
   caDir: { flag: { key: 'caDir', label: '--ca-dir' }, env: 'PROXYDOC_CA_DIR', parse: parsePath },
   logDir: { flag: { key: 'logDir', label: '--log-dir' }, env: 'PROXYDOC_LOG_DIR', parse: parsePath },
   upstreamCa: { flag: { key: 'upstreamCa', label: '--upstream-ca' }, env: 'PROXYDOC_UPSTREAM_CA', parse: parsePathList },
@@ -142,8 +167,17 @@ export const CONFIG_ENV_VARS: Readonly<Partial<Record<Key, string>>> = Object.fr
   CONFIG_KEYS.filter((key) => SETTINGS[key].env).map((key) => [key, SETTINGS[key].env]),
 );
 
-export function resolveConfig(sources: ConfigSources): ProxyConfig {
+export interface ResolveOptions {
+  /**
+   * The config is for a proxy about to listen (start, run): check that a non-loopback --host comes with
+   * --allow-remote and --proxy-auth. Commands that only read the logs or look for a running proxy skip it.
+   */
+  listen?: boolean;
+}
+
+export function resolveConfig(sources: ConfigSources, options: ResolveOptions = {}): ProxyConfig {
   const context: ParseContext = { cwd: sources.cwd };
+  const origins: Partial<Record<Key, Origin>> = {};
   const config: ProxyConfig = {
     ...DEFAULT_CONFIG,
     caDir: path.resolve(sources.cwd, DEFAULT_CONFIG.caDir),
@@ -155,6 +189,7 @@ export function resolveConfig(sources: ConfigSources): ProxyConfig {
   };
   const assign = (key: Key, raw: unknown, origin: Origin): void => {
     (config as unknown as Record<string, unknown>)[key] = SETTINGS[key].parse(raw, origin, key, context);
+    origins[key] = origin;
   };
 
   const file = readConfigFile(sources);
@@ -176,6 +211,7 @@ export function resolveConfig(sources: ConfigSources): ProxyConfig {
   }
 
   checkUpstreamProxyIsNotSelf(config);
+  if (options.listen) checkListenAccess(config, origins.host);
   return config;
 }
 
@@ -576,6 +612,101 @@ function parseTimeouts(raw: unknown, origin: Origin, key: Key): NamedTimeout[] {
     seen.add(name.trim());
     return { name: name.trim(), seconds };
   });
+}
+
+/**
+ * `user:password` for --proxy-auth. The value is never echoed in an error: a value without a colon is most likely
+ * the password alone.
+ */
+function parseProxyAuth(raw: unknown, origin: Origin, key: Key): ProxyCredentials | undefined {
+  // JSON has no undefined: null in the file means no authentication; an explicit "" flag switches it off.
+  if (raw === null && origin.kind === 'file') return undefined;
+  if (raw === '' && origin.kind === 'flag') return undefined;
+  const where = origin.kind === 'file' ? `config file ${origin.label}` : origin.label;
+  const fail = (problem: string): ConfigError =>
+    new ConfigError(
+      key,
+      `invalid ${key} from ${where} (value not shown, it may hold a password): ${problem}; expected user:password, like alice:s3cret`,
+    );
+  if (typeof raw !== 'string') throw fail(`got ${jsonKind(raw)}, not a string`);
+  const colon = raw.indexOf(':');
+  if (colon < 0) throw fail('there is no colon between the user name and the password');
+  const user = raw.slice(0, colon);
+  const password = raw.slice(colon + 1);
+  if (user === '') throw fail('the user name before the colon is empty');
+  if (password === '') throw fail('the password after the colon is empty');
+  // RFC 7617 §2: neither the user-id nor the password may contain control characters.
+  if (/[\u0000-\u001f\u007f]/.test(raw)) throw fail('it contains a control character (a pasted newline or tab?)');
+  return { user, password };
+}
+
+/** `443,8443,9000-9100` for --connect-ports, or `any` (the default: every port, like mitmproxy). */
+function parseConnectPorts(raw: unknown, origin: Origin, key: Key): PortRange[] | undefined {
+  const expectation = 'expected ports and ranges like 443,8443,9000-9100 (1 to 65535), or "any"';
+  if (raw === null && origin.kind === 'file') return undefined;
+  // Flags come as arrays (repeated or space-separated), env as a comma list; the file takes a JSON array or a string.
+  const items: string[] = [];
+  for (const part of Array.isArray(raw) ? raw : [raw]) {
+    const text = asText(part);
+    if (text === undefined) throw invalid(key, raw, origin, expectation);
+    items.push(...text.split(',').map((item) => item.trim()).filter((item) => item !== ''));
+  }
+  if (items.length === 1 && items[0].toLowerCase() === 'any') return undefined;
+  if (items.length === 0) throw invalid(key, raw, origin, `${expectation}; an empty list would refuse every CONNECT`);
+  return items.map((item) => {
+    const match = /^(\d{1,5})(?:\s*-\s*(\d{1,5}))?$/.exec(item);
+    if (!match) {
+      const hint = item.toLowerCase() === 'any' ? '"any" cannot be mixed with ports' : `"${item}" is not a port or a range`;
+      throw invalid(key, raw, origin, `${expectation} (${hint})`);
+    }
+    const from = Number(match[1]);
+    const to = match[2] === undefined ? from : Number(match[2]);
+    for (const port of [from, to]) {
+      if (port < 1 || port > 65535) throw invalid(key, raw, origin, `${expectation} (${port} is not a port)`);
+    }
+    if (from > to) throw invalid(key, raw, origin, `${expectation} (the range ${item} runs backwards: write ${to}-${from})`);
+    return { from, to };
+  });
+}
+
+/** `443, 8443, 9000-9100`, for help text, the banner and 403 answers. */
+export function formatPortRanges(ranges: readonly PortRange[]): string {
+  return ranges.map(({ from, to }) => (from === to ? String(from) : `${from}-${to}`)).join(', ');
+}
+
+/**
+ * Loopback as an address to listen on: 127.0.0.0/8, ::1 (also IPv4-mapped, ::ffff:127.x.x.x) and the name
+ * localhost. Anything else, 0.0.0.0 and :: included, can be reached from other machines.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  if (name === 'localhost' || name === '::1') return true;
+  const v4 = name.startsWith('::ffff:') ? name.slice('::ffff:'.length) : name;
+  return isIP(v4) === 4 && v4.startsWith('127.');
+}
+
+/**
+ * A proxy other machines can reach decrypts their HTTPS with proxydoc's CA and reaches whatever this machine can
+ * (the intranet, cloud metadata): it needs an explicit --allow-remote, and credentials so it is not an open proxy.
+ */
+function checkListenAccess(config: ProxyConfig, hostOrigin: Origin | undefined): void {
+  if (isLoopbackHost(config.host)) return;
+  const missing = [config.allowRemote ? '' : '--allow-remote', config.proxyAuth ? '' : '--proxy-auth'].filter((flag) => flag !== '');
+  if (missing.length === 0) return;
+  const from = hostOrigin && hostOrigin.kind !== 'flag' ? ` (host from ${hostOrigin.kind === 'file' ? `config file ${hostOrigin.label}` : hostOrigin.label})` : '';
+  const why = config.proxyAuth
+    ? 'other machines could reach it'
+    : 'anyone who can reach it could use your machine as an open proxy and read the traffic it decrypts';
+  const fix = [
+    config.allowRemote ? '' : '--allow-remote (env PROXYDOC_ALLOW_REMOTE=1)',
+    config.proxyAuth ? '' : '--proxy-auth user:password (env PROXYDOC_PROXY_AUTH)',
+  ]
+    .filter((part) => part !== '')
+    .join(' and ');
+  throw new ConfigError(
+    'host',
+    `refusing to listen on ${config.host}${from} without ${missing.join(' and ')}: ${why}; add ${fix}, or listen on 127.0.0.1`,
+  );
 }
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1', '0.0.0.0', '::']);

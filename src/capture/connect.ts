@@ -8,9 +8,11 @@
 import type * as http from 'node:http';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import type { PortRange } from '../config';
 import type { TransportError } from '../model/exchange';
 import { pairsFromRaw } from '../model/headers';
 import { splitHostPort } from '../model/url';
+import { connectPortRefusal, isConnectPortAllowed, rawResponse } from './access';
 import { PendingExchange, type CaptureEnv } from './pending-exchange';
 import { classifyUpstreamError, CONNECT_TIMEOUT_CODE, describeFailure } from './transport-errors';
 import type { Upstream } from './upstream';
@@ -45,6 +47,8 @@ export interface ConnectEnv extends CaptureEnv {
   handshakeTimeoutMs: number;
   /** How long an upstream TCP connect may take (--connect-timeout). */
   connectTimeoutMs: number;
+  /** Ports a tunnel may go to (--connect-ports); undefined = any. */
+  connectPorts?: readonly PortRange[];
 }
 
 const TLS_HANDSHAKE_RECORD = 0x16;
@@ -66,6 +70,14 @@ export function handleConnect(env: ConnectEnv, req: http.IncomingMessage, socket
     return;
   }
   const target: InterceptedTarget = { scheme: 'https', host, port, authority };
+  if (env.connectPorts !== undefined && !isConnectPortAllowed(port, env.connectPorts)) {
+    const refusal = connectPortRefusal(port, env.connectPorts);
+    const exchange = new PendingExchange(env, connectExchangeStart(req, socket, target));
+    exchange.refuse(refusal);
+    socket.end(rawResponse(refusal));
+    exchange.finish();
+    return;
+  }
 
   if (!env.shouldIntercept(host)) {
     openBlindTunnel(env, req, socket, head, target, 'no-intercept');

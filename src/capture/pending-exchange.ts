@@ -9,6 +9,7 @@ import type { ExchangeRecord, HeaderPairs, TransportError, TunnelInfo, UpstreamI
 import { RECORD_VERSION } from '../model/exchange';
 import { pairsFromRaw } from '../model/headers';
 import { phasesFromMarks, type TimingMarks } from '../model/timing';
+import { maskProxyAuthorization, type Refusal } from './access';
 import { BodyCapture } from './body-capture';
 import type { Clock } from './clock';
 import type { Recorder } from './recorder';
@@ -40,11 +41,14 @@ export class PendingExchange {
   tunnel: false | TunnelInfo = false;
   error?: TransportError;
   private record?: ExchangeRecord;
+  private readonly start: ExchangeStart;
 
   constructor(
     private readonly env: CaptureEnv,
-    private readonly start: ExchangeStart,
+    start: ExchangeStart,
   ) {
+    // Proxy-Authorization is proxydoc's own credential (or another proxy's), never the app's: not kept in records.
+    this.start = { ...start, headers: maskProxyAuthorization(start.headers) };
     this.seq = env.recorder.nextSeq();
     this.startEpochMs = env.clock.epochMs();
     this.marks = { start: env.clock.monotonicMs(), end: 0 };
@@ -68,6 +72,17 @@ export class PendingExchange {
       httpVersion: message.httpVersion,
       headers: pairsFromRaw(message.rawHeaders),
     };
+  }
+
+  /**
+   * proxydoc answered the client itself (407, 403): the record keeps that answer, and an error of kind
+   * proxydoc-refused saying why, so the log shows why the app failed and no rule mistakes it for the upstream's.
+   */
+  refuse(refusal: Refusal): void {
+    this.marks.firstByte = this.now();
+    this.response = { status: refusal.status, statusText: refusal.statusText, httpVersion: '1.1', headers: refusal.headers };
+    this.responseBody.push(Buffer.from(refusal.body, 'utf8'));
+    this.fail({ kind: 'proxydoc-refused', code: refusal.code, message: refusal.message, stage: 'request' });
   }
 
   /** The first failure wins: later ones are consequences of it. */

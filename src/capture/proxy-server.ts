@@ -6,14 +6,18 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type * as net from 'node:net';
+import * as os from 'node:os';
 import type { ProxyConfig } from '../config';
 import { LeafCertificates, loadOrCreateCa } from '../ca';
 import { diagnose } from '../diagnosis/diagnose';
 import type { ExchangeRecord } from '../model/exchange';
+import { pairsFromRaw } from '../model/headers';
 import { splitHostPort } from '../model/url';
+import { isOwnAddress, proxyAuthChecker, proxyAuthorizationValues, rawResponse, type Refusal } from './access';
 import { systemClock, type Clock } from './clock';
 import { handleConnect, type InterceptedTarget } from './connect';
-import { forwardRequest, type ForwardEnv, type ForwardTarget } from './forward';
+import { clientAddressOf, forwardRequest, type ForwardEnv, type ForwardTarget } from './forward';
+import { PendingExchange } from './pending-exchange';
 import { Recorder, type DiagnoseFn } from './recorder';
 import { removeStateFile, writeStateFile } from './state-file';
 import { forwardUpgrade } from './upgrade';
@@ -114,6 +118,34 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDependencies = 
     trackSocket,
   };
 
+  const checkProxyAuth = config.proxyAuth ? proxyAuthChecker(config.proxyAuth) : undefined;
+  /**
+   * A 407 for a request without the --proxy-auth credentials (RFC 9110 §11.7.1). Requests inside an intercepted
+   * tunnel were authorized by their CONNECT, and carry no Proxy-Authorization of their own.
+   */
+  const authRefusal = (req: http.IncomingMessage): Refusal | undefined =>
+    checkProxyAuth && !interceptedTargets.has(req.socket) ? checkProxyAuth(proxyAuthorizationValues(req.rawHeaders)) : undefined;
+  /** Records what proxydoc answered itself, so the log says why the app's call failed; nothing went upstream. */
+  const recordRefusal = (req: http.IncomingMessage, socket: net.Socket, url: string, refusal: Refusal): void => {
+    const exchange = new PendingExchange(env, {
+      clientAddress: clientAddressOf(socket),
+      method: req.method ?? 'GET',
+      url,
+      httpVersion: req.httpVersion,
+      headers: pairsFromRaw(req.rawHeaders),
+    });
+    exchange.refuse(refusal);
+    exchange.finish();
+  };
+  // Listening on every interface, any local address (and the host name) reaches proxydoc. Read per check: DHCP and
+  // VPNs change them while it runs, and only requests to proxydoc's own port get this far.
+  const localAddresses = (): string[] => [
+    ...Object.values(os.networkInterfaces()).flatMap((addresses) => (addresses ?? []).map((info) => info.address)),
+    os.hostname(),
+  ];
+  const isSelf = (host: string, port: number): boolean => isOwnAddress(host, port, { host: config.host, port: listenPort }, localAddresses);
+  const LOOP_REASON = 'this request is addressed to proxydoc itself; forwarding it would loop (is HTTP_PROXY set in the shell that started proxydoc?).';
+
   /** Where a request on this socket goes, or a reason to refuse it. */
   const resolveTarget = (req: http.IncomingMessage): ForwardTarget | { refuse: number; reason: string } => {
     const intercepted = interceptedTargets.get(req.socket);
@@ -141,9 +173,6 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDependencies = 
     const authority = authorityWithUser.slice(authorityWithUser.lastIndexOf('@') + 1);
     const { host, port } = splitHostPort(authority, scheme === 'https' ? 443 : 80);
     if (host === '') return { refuse: 400, reason: `the request target ${JSON.stringify(rawTarget)} has no host.` };
-    if (isOwnAddress(host, port, config.host, listenPort)) {
-      return { refuse: 508, reason: 'this request is addressed to proxydoc itself; forwarding it would loop (is HTTP_PROXY set in the shell that started proxydoc?).' };
-    }
     // RFC 9112 §3.2.1: an empty path in absolute form becomes "/" (or "*" for OPTIONS) in origin form.
     let path = absolute[3];
     if (path === '' || path.startsWith('?')) path = (req.method === 'OPTIONS' && path === '' ? '*' : '/') + path;
@@ -159,6 +188,21 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDependencies = 
       res.end(body);
       return;
     }
+    const refusal = authRefusal(req);
+    if (refusal) {
+      req.resume(); // the body is not forwarded; Connection: close ends the connection once the 407 is out
+      res.sendDate = false; // the client gets exactly the recorded headers
+      res.writeHead(refusal.status, refusal.statusText, refusal.headers.flat());
+      res.end(refusal.body);
+      recordRefusal(req, req.socket, target.url, refusal);
+      return;
+    }
+    if (isSelf(target.host, target.port)) {
+      const body = `${LOOP_REASON}\n`;
+      res.writeHead(508, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+      res.end(body);
+      return;
+    }
     forwardRequest(env, req, res, target);
   });
   // With a listener, Node stops answering 100 Continue by itself (RFC 9110 §10.1.1): the upstream decides.
@@ -167,16 +211,37 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDependencies = 
   server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
     trackSocket(socket);
     socketsWithRequests.add(socket);
+    // Node's server drops its own error listener from sockets it hands over: a client reset must not crash proxydoc.
+    socket.on('error', () => undefined);
     const target = resolveTarget(req);
     if ('refuse' in target) {
       socket.end(`HTTP/1.1 ${target.refuse} Refused\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${target.reason}\n`);
       return;
     }
+    const refusal = authRefusal(req);
+    if (refusal) {
+      socket.end(rawResponse(refusal));
+      recordRefusal(req, socket, target.url, refusal);
+      return;
+    }
+    if (isSelf(target.host, target.port)) {
+      socket.end(`HTTP/1.1 508 Loop Detected\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${LOOP_REASON}\n`);
+      return;
+    }
     forwardUpgrade(env, req, socket, head, target);
   });
   server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+    // Node's server drops its own error listener from sockets it hands over: a client reset must not crash proxydoc.
+    socket.on('error', () => undefined);
+    const refusal = authRefusal(req);
+    if (refusal) {
+      trackSocket(socket);
+      socket.end(rawResponse(refusal));
+      recordRefusal(req, socket, req.url ?? '', refusal);
+      return;
+    }
     const { host, port } = splitHostPort(req.url ?? '', 443);
-    if (isOwnAddress(host, port, config.host, listenPort)) {
+    if (isSelf(host, port)) {
       socket.end('HTTP/1.1 508 Loop Detected\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nThis CONNECT is addressed to proxydoc itself.\n');
       return;
     }
@@ -191,6 +256,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDependencies = 
         },
         sawRequestOn: (adopted) => socketsWithRequests.has(adopted),
         handshakeTimeoutMs: CLIENT_HANDSHAKE_TIMEOUT_MS,
+        connectPorts: config.connectPorts,
       },
       req,
       socket,
@@ -263,16 +329,6 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDependencies = 
 
 function stripPort(host: string): string {
   return host.replace(/:\d+$/, '');
-}
-
-/** A target that is proxydoc's own listening address (a request that would loop back into proxydoc). */
-function isOwnAddress(host: string, port: number, listenHost: string, listenPort: number): boolean {
-  if (port !== listenPort) return false;
-  const name = host.toLowerCase();
-  if (name === listenHost.toLowerCase()) return true;
-  const isLoopbackName = name === 'localhost' || name === '::1' || name.startsWith('127.');
-  const listensOnLoopback = listenHost === '0.0.0.0' || listenHost === '::' || listenHost === '::1' || listenHost === 'localhost' || listenHost.startsWith('127.');
-  return isLoopbackName && listensOnLoopback;
 }
 
 function readCaFile(file: string): string {

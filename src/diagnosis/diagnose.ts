@@ -9,6 +9,9 @@ import type { DiagnosisContext, Rule } from './rule';
 import { RULES } from './rules';
 
 export function diagnose(record: ExchangeRecord, context: DiagnosisContext, rules: readonly Rule[] = RULES): Finding[] {
+  // proxydoc's own 407/403: the record's error says why; the rules read answers of upstreams and would misread it
+  // (a 403 to a request without credentials looks like auth-missing).
+  if (record.error?.kind === 'proxydoc-refused') return [];
   const findings: Finding[] = [];
   const fallbacks: Rule[] = [];
   for (const rule of rules) {

@@ -48,7 +48,9 @@ export type TransportErrorKind =
   | 'timeout'
   | 'client-aborted'
   | 'client-tls-rejected'
-  | 'protocol';
+  | 'protocol'
+  /** proxydoc answered the client itself and forwarded nothing (407 without proxy credentials, 403 CONNECT port). */
+  | 'proxydoc-refused';
 
 export interface TransportError {
   kind: TransportErrorKind;

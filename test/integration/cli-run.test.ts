@@ -120,6 +120,31 @@ describe('proxydoc run (built CLI)', () => {
     expect(readRecords(logDir).map((record) => record.request.url)).toEqual([`https://127.0.0.1:${secure.port}/via-curl`]);
   });
 
+  test('with --proxy-auth (here from PROXYDOC_PROXY_AUTH), CMD gets the credentials in its proxy variables and the password is printed nowhere', async () => {
+    const password = 'pw-3d8f-Lm4';
+    const plain = await startHttpServer((req, res) => res.end(`plain ${req.url}`));
+    const script = path.join(dir, 'script.js');
+    fs.writeFileSync(script, `fetch('http://127.0.0.1:${plain.port}/node').then((r) => r.text()).then((t) => console.log(t));\n`);
+    const command = `curl -q -sS http://127.0.0.1:${plain.port}/curl && echo && node ${JSON.stringify(script)}`;
+    let result;
+    try {
+      result = await run(process.execPath, [BIN, 'run', '--log-dir', logDir, '--ca-dir', caDir, '--', 'bash', '-c', command], {
+        env: { ...pristineEnv(), PROXYDOC_PROXY_AUTH: `alice:${password}` },
+        cwd: dir,
+      });
+    } finally {
+      await plain.close();
+    }
+    expect(result.stdout).toBe('plain /curl\nplain /node\n');
+    expect(result.code).toBe(0);
+    expect(readRecords(logDir).map((record) => [record.request.url, record.response?.status])).toEqual([
+      [`http://127.0.0.1:${plain.port}/curl`, 200],
+      [`http://127.0.0.1:${plain.port}/node`, 200],
+    ]);
+    const written = [result.stdout, result.stderr, ...['proxydoc.log', 'exchanges.jsonl'].map((name) => fs.readFileSync(path.join(logDir, name), 'utf8'))];
+    for (const text of written) expect(text).not.toContain(password);
+  });
+
   test('a command that does not exist: one line, exit 127 like a shell', async () => {
     const result = await run(process.execPath, [BIN, 'run', '--log-dir', logDir, '--ca-dir', caDir, '--', 'proxydoc-no-such-command', '--flag'], {
       env: pristineEnv(),

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { BIN, assertBuilt, startCli } from '../helpers/cli';
 import { run } from '../helpers/proxy-harness';
-import { startHttpServer } from '../helpers/servers';
+import { makeUpstreamCa, startHttpServer, startHttpsServer } from '../helpers/servers';
 
 describe('proxydoc start (subprocess)', () => {
   let dir: string;
@@ -77,6 +77,67 @@ describe('proxydoc start (subprocess)', () => {
       expect(second.stderr.trim()).toBe(`proxydoc: port ${first.port} on 127.0.0.1 is already in use: stop the other process or pick another port with --port (0 picks a free one)`);
     } finally {
       await first.stop();
+    }
+  });
+
+  test('on 0.0.0.0 without --allow-remote and --proxy-auth it refuses to start: one line, exit 2', async () => {
+    assertBuilt();
+    const result = await run(process.execPath, [BIN, 'start', '--host', '0.0.0.0', '--port', '0', '--log-dir', path.join(dir, 'logs')], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      'proxydoc: refusing to listen on 0.0.0.0 without --allow-remote and --proxy-auth: anyone who can reach it could use your ' +
+        'machine as an open proxy and read the traffic it decrypts; add --allow-remote (env PROXYDOC_ALLOW_REMOTE=1) and ' +
+        '--proxy-auth user:password (env PROXYDOC_PROXY_AUTH), or listen on 127.0.0.1\n',
+    );
+    // Nothing was started: no CA, no logs.
+    expect(fs.existsSync(path.join(dir, 'certs'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, 'logs'))).toBe(false);
+  });
+
+  test('on 0.0.0.0 with both it serves only clients with the credentials, and the password appears in no output, log or record', async () => {
+    const password = 'pw-5b7e-Kx2';
+    const base64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
+    const upstreamCa = await makeUpstreamCa();
+    const plain = await startHttpServer((_req, res) => res.end('plain hello'));
+    const secure = await startHttpsServer(upstreamCa.leaves, (_req, res) => res.end('secure hello'));
+    const cli = await startCli(['--host', '0.0.0.0', '--port', '0', '--allow-remote', '--proxy-auth', `alice:${password}`, '--upstream-ca', upstreamCa.caPath], dir);
+    const caPath = path.join(dir, 'certs/ca.pem');
+    const curl = (credentials: string | undefined, url: string, write = '%{http_code} %{http_connect}') =>
+      run('curl', ['-sS', '-o', '/dev/null', '-w', write, '-x', `http://${credentials ? `${credentials}@` : ''}127.0.0.1:${cli.port}`, '--cacert', caPath, url]);
+    let stateFile = '';
+    try {
+      expect(cli.url).toBe(`http://0.0.0.0:${cli.port}`);
+      expect(cli.stderr()).toBe(
+        'proxydoc: note: listening on 0.0.0.0 (--allow-remote): other machines can reach it; only clients sending the --proxy-auth credentials are served\n',
+      );
+      expect(cli.stdout()).toContain(`export HTTP_PROXY=http://alice:PASSWORD@127.0.0.1:${cli.port}`);
+      stateFile = fs.readFileSync(path.join(dir, 'logs/proxydoc.state.json'), 'utf8');
+
+      expect((await curl(`alice:${password}`, `http://127.0.0.1:${plain.port}/ok`)).stdout).toBe('200 000');
+      expect((await curl(`alice:${password}`, `https://127.0.0.1:${secure.port}/ok`)).stdout).toBe('200 200');
+      expect((await curl(undefined, `http://127.0.0.1:${plain.port}/anonymous`)).stdout).toBe('407 000');
+      expect((await curl(`alice:wrong`, `https://127.0.0.1:${secure.port}/wrong`)).stdout).toBe('000 407');
+      // The right password under another user name still puts it on the wire: it must not be recorded either.
+      expect((await curl(`mallory:${password}`, `http://127.0.0.1:${plain.port}/wrong-user`)).stdout).toBe('407 000');
+    } finally {
+      expect(await cli.stop('SIGTERM')).toBe(0);
+      await plain.close();
+      await secure.close();
+      upstreamCa.cleanup();
+    }
+    const log = fs.readFileSync(path.join(dir, 'logs/proxydoc.log'), 'utf8');
+    const records = fs.readFileSync(path.join(dir, 'logs/exchanges.jsonl'), 'utf8');
+    // Each refusal is in the log, saying why the app failed.
+    expect(log).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/anonymous → 407 Proxy Authentication Required ✖ proxydoc-refused PROXYDOC_PROXY_AUTH_MISSING/);
+    expect(log).toMatch(/CONNECT 127\.0\.0\.1:\d+ → 407 Proxy Authentication Required ✖ proxydoc-refused PROXYDOC_PROXY_AUTH_WRONG_PASSWORD/);
+    expect(log).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/wrong-user → 407 .* PROXYDOC_PROXY_AUTH_WRONG_USER/);
+    expect(records.trim().split('\n')).toHaveLength(5);
+    const everything = { stdout: cli.stdout(), stderr: cli.stderr(), log, records, stateFile };
+    for (const [where, text] of Object.entries(everything)) {
+      for (const secret of [password, base64(`alice:${password}`), base64(`mallory:${password}`)]) {
+        expect([where, text.includes(secret)]).toEqual([where, false]);
+      }
     }
   });
 });

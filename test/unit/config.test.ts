@@ -1,6 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError, DEFAULT_CONFIG, findJsonErrorOffset, parseByteSize, resolveConfig, type ConfigSources } from '../../src/config';
+import {
+  ConfigError,
+  DEFAULT_CONFIG,
+  findJsonErrorOffset,
+  formatPortRanges,
+  isLoopbackHost,
+  parseByteSize,
+  resolveConfig,
+  type ConfigSources,
+} from '../../src/config';
 
 const CWD = '/work/app';
 
@@ -42,6 +51,9 @@ describe('resolveConfig defaults', () => {
     expect(resolveConfig(sources())).toEqual({
       host: '127.0.0.1',
       port: 8080,
+      allowRemote: false,
+      proxyAuth: undefined,
+      connectPorts: undefined,
       caDir: '/work/app/certs',
       logDir: '/work/app/logs',
       upstreamCa: [],
@@ -132,12 +144,22 @@ describe('resolveConfig precedence: defaults < config file < env < flags', () =>
           PROXYDOC_UPSTREAM_PROXY: 'http://user:pw@proxy.corp:3128',
           PROXYDOC_UPSTREAM_NO_PROXY: 'intranet.corp,10.0.0.1',
           PROXYDOC_CONNECT_TIMEOUT: '2.5',
+          PROXYDOC_ALLOW_REMOTE: 'yes',
+          PROXYDOC_PROXY_AUTH: 'alice:pa:ss word',
+          PROXYDOC_CONNECT_PORTS: '443, 8443,9000-9100',
         },
       }),
     );
     expect(config).toEqual({
       host: 'localhost',
       port: 0,
+      allowRemote: true,
+      proxyAuth: { user: 'alice', password: 'pa:ss word' },
+      connectPorts: [
+        { from: 443, to: 443 },
+        { from: 8443, to: 8443 },
+        { from: 9000, to: 9100 },
+      ],
       caDir: '/work/app/my-ca',
       logDir: '/tmp/logs',
       upstreamCa: ['/work/app/a.pem', '/etc/b.pem'],
@@ -246,6 +268,14 @@ describe('bad values give one line naming the key, the source, the value and the
     ['noIntercept', { env: { PROXYDOC_NO_INTERCEPT: 'https://api.example.com/x' } }, 'PROXYDOC_NO_INTERCEPT', '"https://api.example.com/x"', 'is a URL; give just its host'],
     ['upstreamNoProxy', { flags: { upstreamNoProxy: ['bad host'] } }, '--upstream-no-proxy', '["bad host"]', 'is not a host name'],
     ['upstreamCa', { flags: { upstreamCa: [] } }, '--upstream-ca', '[]', 'one or more PEM file paths'],
+    ['allowRemote', { env: { PROXYDOC_ALLOW_REMOTE: 'sure' } }, 'PROXYDOC_ALLOW_REMOTE', '"sure"', 'true, false, 1, 0, yes or no'],
+    ['connectPorts', { flags: { connectPorts: ['443,https'] } }, '--connect-ports', '["443,https"]', '"https" is not a port or a range'],
+    ['connectPorts', { flags: { connectPorts: ['9100-9000'] } }, '--connect-ports', '["9100-9000"]', 'the range 9100-9000 runs backwards: write 9000-9100'],
+    ['connectPorts', { env: { PROXYDOC_CONNECT_PORTS: '0' } }, 'PROXYDOC_CONNECT_PORTS', '"0"', '0 is not a port'],
+    ['connectPorts', { env: { PROXYDOC_CONNECT_PORTS: '443-70000' } }, 'PROXYDOC_CONNECT_PORTS', '"443-70000"', '70000 is not a port'],
+    ['connectPorts', { env: { PROXYDOC_CONNECT_PORTS: '443-' } }, 'PROXYDOC_CONNECT_PORTS', '"443-"', '"443-" is not a port or a range'],
+    ['connectPorts', { env: { PROXYDOC_CONNECT_PORTS: ',' } }, 'PROXYDOC_CONNECT_PORTS', '","', 'an empty list would refuse every CONNECT'],
+    ['connectPorts', { flags: { connectPorts: ['any', '443'] } }, '--connect-ports', '["any","443"]', '"any" cannot be mixed with ports'],
   ];
 
   it.each(cases)('%s from %j', (key, input, label, shown, fix) => {
@@ -273,6 +303,10 @@ describe('bad values give one line naming the key, the source, the value and the
     ['timeouts', [{ name: 'client', seconds: '30' }], 'seconds must be a number greater than 0'],
     ['timeouts', [{ name: 'client', seconds: 3, unit: 's' }], 'unknown field "unit"'],
     ['timeouts', [{ name: 'a', seconds: 3 }, { name: 'a', seconds: 4 }], 'the name "a" appears twice'],
+    ['allowRemote', 'sometimes', 'true, false, 1, 0, yes or no'],
+    ['connectPorts', [], 'an empty list would refuse every CONNECT'],
+    ['connectPorts', [443, true], 'expected ports and ranges like 443,8443,9000-9100'],
+    ['connectPorts', '22-21', 'runs backwards'],
   ];
 
   it.each(fileCases)('%s = %j in the config file', (key, value, fix) => {
@@ -302,7 +336,7 @@ describe('the config file itself', () => {
     );
     expect(error.key).toBe('prot');
     expect(error.message).toBe(
-      'unknown key "prot" in config file /work/app/c.json: valid keys are host, port, caDir, logDir, upstreamCa, ' +
+      'unknown key "prot" in config file /work/app/c.json: valid keys are host, port, allowRemote, proxyAuth, connectPorts, caDir, logDir, upstreamCa, ' +
         'insecureUpstream, noIntercept, maxBodyCapture, upstreamProxy, upstreamNoProxy, connectTimeoutMs, timeouts',
     );
   });
@@ -374,5 +408,114 @@ describe('the config file itself', () => {
   it('null for upstreamProxy in the file means none', () => {
     const config = resolveConfig(sources({ flags: { config: '/c.json' }, files: { '/c.json': '{"upstreamProxy": null}' } }));
     expect(config.upstreamProxy).toBeUndefined();
+  });
+});
+
+describe('access: --proxy-auth, --connect-ports, --allow-remote', () => {
+  it('--proxy-auth splits at the first colon (RFC 7617 §2: the password may hold colons)', () => {
+    expect(resolveConfig(sources({ flags: { proxyAuth: 'alice:s3:cr:et' } })).proxyAuth).toEqual({ user: 'alice', password: 's3:cr:et' });
+    const file = { '/c.json': JSON.stringify({ proxyAuth: 'bob:pw' }) };
+    expect(resolveConfig(sources({ flags: { config: '/c.json' }, files: file })).proxyAuth).toEqual({ user: 'bob', password: 'pw' });
+  });
+
+  it('null in the file and "" on the command line mean no proxy authentication', () => {
+    const file = { '/c.json': JSON.stringify({ proxyAuth: null }) };
+    expect(resolveConfig(sources({ flags: { config: '/c.json' }, files: file })).proxyAuth).toBeUndefined();
+    expect(resolveConfig(sources({ flags: { proxyAuth: '' }, env: { PROXYDOC_PROXY_AUTH: 'a:b' } })).proxyAuth).toBeUndefined();
+  });
+
+  // A bad --proxy-auth value is most likely a password: the error names the problem but never shows the value.
+  it.each([
+    [{ flags: { proxyAuth: 'nocolon' } }, 'nocolon', '--proxy-auth', 'there is no colon between the user name and the password'],
+    [{ flags: { proxyAuth: ':hunter2' } }, 'hunter2', '--proxy-auth', 'the user name before the colon is empty'],
+    [{ env: { PROXYDOC_PROXY_AUTH: 'carol:' } }, 'carol', 'PROXYDOC_PROXY_AUTH', 'the password after the colon is empty'],
+    [{ env: { PROXYDOC_PROXY_AUTH: 'carol:hunter2\n' } }, 'hunter2', 'PROXYDOC_PROXY_AUTH', 'it contains a control character (a pasted newline or tab?)'],
+    [{ flags: { config: '/c.json' }, files: { '/c.json': '{"proxyAuth": {"user": "a", "password": "hunter2"}}' } }, 'hunter2', 'config file /c.json', 'got a object, not a string'],
+  ])('%j is one line without the value', (input, secret, label, problem) => {
+    const error = configError(() => resolveConfig(sources(input)));
+    expect(error.key).toBe('proxyAuth');
+    expect(error.message).toBe(
+      `invalid proxyAuth from ${label} (value not shown, it may hold a password): ${problem}; expected user:password, like alice:s3cret`,
+    );
+    expect(error.message).not.toContain(secret);
+  });
+
+  it('--connect-ports takes ports and ranges from flags, env and the file; "any" or null means any port', () => {
+    expect(resolveConfig(sources({ flags: { connectPorts: ['443', '8443,9000-9100'] } })).connectPorts).toEqual([
+      { from: 443, to: 443 },
+      { from: 8443, to: 8443 },
+      { from: 9000, to: 9100 },
+    ]);
+    const file = (value: unknown) => ({ flags: { config: '/c.json' }, files: { '/c.json': JSON.stringify({ connectPorts: value }) } });
+    expect(resolveConfig(sources(file([443, '8000-8080']))).connectPorts).toEqual([
+      { from: 443, to: 443 },
+      { from: 8000, to: 8080 },
+    ]);
+    expect(resolveConfig(sources(file('443,8443'))).connectPorts).toEqual([
+      { from: 443, to: 443 },
+      { from: 8443, to: 8443 },
+    ]);
+    expect(resolveConfig(sources(file('any'))).connectPorts).toBeUndefined();
+    expect(resolveConfig(sources(file(null))).connectPorts).toBeUndefined();
+    // A flag can lift a restriction set in the file.
+    expect(resolveConfig({ ...sources(file([443])), flags: { config: '/c.json', connectPorts: ['any'] } }).connectPorts).toBeUndefined();
+  });
+
+  it('formatPortRanges writes them back the way they are typed', () => {
+    expect(formatPortRanges([{ from: 443, to: 443 }, { from: 9000, to: 9100 }])).toBe('443, 9000-9100');
+  });
+
+  it.each(['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', 'LOCALHOST', '::ffff:127.0.0.1'])('%s is loopback', (host) => {
+    expect(isLoopbackHost(host)).toBe(true);
+  });
+
+  it.each(['0.0.0.0', '::', '192.0.2.10', 'fd00::2', 'myhost', 'localhost.example.com', '128.0.0.1', '::ffff:192.0.2.1'])(
+    '%s is not loopback',
+    (host) => {
+      expect(isLoopbackHost(host)).toBe(false);
+    },
+  );
+
+  const listen = { listen: true };
+
+  it('listening on loopback needs neither flag, and --proxy-auth alone is fine there', () => {
+    expect(resolveConfig(sources({ flags: { host: '::1' } }), listen).host).toBe('::1');
+    expect(resolveConfig(sources({ flags: { proxyAuth: 'a:b' } }), listen).proxyAuth).toEqual({ user: 'a', password: 'b' });
+  });
+
+  it('any other address without --allow-remote and --proxy-auth is refused in one line naming both and the fix', () => {
+    const error = configError(() => resolveConfig(sources({ flags: { host: '0.0.0.0' } }), listen));
+    expect(error.key).toBe('host');
+    expect(error.message).toBe(
+      'refusing to listen on 0.0.0.0 without --allow-remote and --proxy-auth: anyone who can reach it could use your ' +
+        'machine as an open proxy and read the traffic it decrypts; add --allow-remote (env PROXYDOC_ALLOW_REMOTE=1) and ' +
+        '--proxy-auth user:password (env PROXYDOC_PROXY_AUTH), or listen on 127.0.0.1',
+    );
+  });
+
+  it('one of the two is not enough, and the message says which one is missing', () => {
+    const noAuth = configError(() => resolveConfig(sources({ flags: { host: '192.0.2.10', allowRemote: true } }), listen));
+    expect(noAuth.message).toMatch(/^refusing to listen on 192\.0\.2\.10 without --proxy-auth: anyone who can reach it could use your machine as an open proxy/);
+    expect(noAuth.message).toContain('add --proxy-auth user:password (env PROXYDOC_PROXY_AUTH), or listen on 127.0.0.1');
+    const noAllow = configError(() => resolveConfig(sources({ flags: { host: '::', proxyAuth: 'a:b' } }), listen));
+    expect(noAllow.message).toBe(
+      'refusing to listen on :: without --allow-remote: other machines could reach it; add --allow-remote (env PROXYDOC_ALLOW_REMOTE=1), or listen on 127.0.0.1',
+    );
+  });
+
+  it('names where the address came from when it was not a flag', () => {
+    const error = configError(() => resolveConfig(sources({ env: { PROXYDOC_HOST: '0.0.0.0' } }), listen));
+    expect(error.message).toMatch(/^refusing to listen on 0\.0\.0\.0 \(host from PROXYDOC_HOST\) without --allow-remote and --proxy-auth: /);
+  });
+
+  it('with both, from any source, it listens there', () => {
+    expect(resolveConfig(sources({ flags: { host: '0.0.0.0', allowRemote: true, proxyAuth: 'a:b' } }), listen).host).toBe('0.0.0.0');
+    const file = { '/c.json': JSON.stringify({ host: '0.0.0.0', allowRemote: true }) };
+    const config = resolveConfig(sources({ flags: { config: '/c.json' }, env: { PROXYDOC_PROXY_AUTH: 'a:b' }, files: file }), listen);
+    expect(config).toMatchObject({ host: '0.0.0.0', allowRemote: true, proxyAuth: { user: 'a', password: 'b' } });
+  });
+
+  it('commands that only look for a proxy (env, tail) do not check it', () => {
+    expect(resolveConfig(sources({ flags: { host: '0.0.0.0' } })).host).toBe('0.0.0.0');
   });
 });

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { resolveConfig } from '../../config';
+import { resolveConfig, type ProxyCredentials } from '../../config';
 import { ANNOTATED_LOG_FILE_NAME } from '../banner';
 import { CommandError, CommandUsageError } from '../errors';
 import type { CommandContext } from '../main';
@@ -89,7 +89,10 @@ function splitAtDashes(argv: readonly string[]): { before: readonly string[]; co
 export async function runRun(flags: Record<string, unknown>, command: string[], context: CommandContext): Promise<number> {
   const { io, services } = context;
   // A fixed port would collide with a `proxydoc start` already listening there, so only an explicit --port counts.
-  const config = resolveConfig({ flags: { ...flags, port: flags.port ?? '0' }, env: io.env, readFile: services.readFile, cwd: io.cwd });
+  const config = resolveConfig(
+    { flags: { ...flags, port: flags.port ?? '0' }, env: io.env, readFile: services.readFile, cwd: io.cwd },
+    { listen: true },
+  );
   if (!fs.existsSync(PRELOAD_PATH)) {
     throw new CommandError(`proxydoc's fetch preload is missing (${PRELOAD_PATH}): rebuild proxydoc with \`npm run build\``);
   }
@@ -103,7 +106,9 @@ export async function runRun(flags: Record<string, unknown>, command: string[], 
     const proxyUrl = clientProxyUrl(running.url);
     const caBundlePath = await writeCaBundle(running.caCertPath);
     const env: NodeJS.ProcessEnv = { ...io.env };
-    for (const { name, value } of clientEnvironment({ proxyUrl, caCertPath: running.caCertPath, caBundlePath })) env[name] = value;
+    // With --proxy-auth, CMD's proxy variables carry the credentials; what is printed (proxyUrl) never does.
+    const childProxyUrl = config.proxyAuth ? withProxyCredentials(proxyUrl, config.proxyAuth) : proxyUrl;
+    for (const { name, value } of clientEnvironment({ proxyUrl: childProxyUrl, caCertPath: running.caCertPath, caBundlePath })) env[name] = value;
     env.NODE_OPTIONS = nodeOptionsWithPreload(io.env.NODE_OPTIONS, PRELOAD_PATH);
 
     outcome = await runChild(command, env, context, () => {
@@ -119,6 +124,14 @@ export async function runRun(flags: Record<string, unknown>, command: string[], 
   const lostNote = lost > 0 ? `, ${lost} LOST (could not be written)` : '';
   io.stderr(`proxydoc: ${written} exchange${written === 1 ? '' : 's'} recorded${lostNote} in ${running.logDir}\n`);
   return outcome.exitCode;
+}
+
+/** http://user:password@host:port, percent-encoded (RFC 3986 §3.2.1) as curl, undici and Python decode it. */
+function withProxyCredentials(proxyUrl: string, credentials: ProxyCredentials): string {
+  const url = new URL(proxyUrl);
+  url.username = encodeURIComponent(credentials.user);
+  url.password = encodeURIComponent(credentials.password);
+  return url.href.replace(/\/$/, '');
 }
 
 interface ChildOutcome {

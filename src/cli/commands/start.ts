@@ -2,13 +2,11 @@
  * `proxydoc start`: resolve the configuration, start the proxy, print the banner, run until SIGINT/SIGTERM.
  */
 import type { Argv, CommandModule, Options } from 'yargs';
-import { CONFIG_ENV_VARS, resolveConfig, type ProxyConfig } from '../../config';
+import { CONFIG_ENV_VARS, isLoopbackHost, resolveConfig, type ProxyConfig } from '../../config';
 import { formatBanner } from '../banner';
 import type { CommandContext } from '../main';
 
 const EXIT_INTERRUPTED = 130;
-
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
 function envNote(key: keyof ProxyConfig): string {
   return `; env ${CONFIG_ENV_VARS[key]}`;
@@ -20,13 +18,30 @@ export const START_OPTIONS = {
     type: 'string',
     requiresArg: true,
     group: 'Listening:',
-    describe: `address to listen on (default 127.0.0.1; anything but loopback lets others use the proxy)${envNote('host')}`,
+    describe: `address to listen on (default 127.0.0.1); anything but loopback (127.0.0.0/8, ::1, localhost) needs --allow-remote and --proxy-auth${envNote('host')}`,
   },
   port: {
     type: 'string',
     requiresArg: true,
     group: 'Listening:',
     describe: `port to listen on, 0 picks a free one (default 8080)${envNote('port')}`,
+  },
+  'allow-remote': {
+    type: 'boolean',
+    group: 'Access:',
+    describe: `allow a --host other machines can reach, e.g. 0.0.0.0; requires --proxy-auth too${envNote('allowRemote')} (true/false/1/0/yes/no)`,
+  },
+  'proxy-auth': {
+    type: 'string',
+    requiresArg: true,
+    group: 'Access:',
+    describe: `user:password every client must send (Proxy-Authorization: Basic, RFC 7617), else it gets 407; works on loopback too${envNote('proxyAuth')} (safer than the flag: other users can see flags in ps)`,
+  },
+  'connect-ports': {
+    type: 'array',
+    string: true,
+    group: 'Access:',
+    describe: `ports CONNECT may open tunnels to, e.g. 443,8443,9000-9100; others get 403 (default any, like mitmproxy; Squid allows only 443 by default)${envNote('connectPorts')} (comma-separated)`,
   },
   'ca-dir': {
     type: 'string',
@@ -124,6 +139,21 @@ export function startCommand(context: CommandContext): CommandModule<object, Rec
             '      Chain to a corporate proxy, except for intranet.corp.',
             '  PROXYDOC_PORT=9090 proxydoc start --config proxydoc.json',
             '      Settings from the file, overridden by the environment, overridden by flags.',
+            '  PROXYDOC_PROXY_AUTH=alice:s3cret proxydoc start --host 0.0.0.0 --allow-remote',
+            '      Serve other machines too, only clients sending these credentials',
+            '      (http://alice:s3cret@this-host:8080 as their proxy URL).',
+            '  proxydoc start --connect-ports 443,8443,9000-9100',
+            '      Open HTTPS tunnels (CONNECT) to these ports only.',
+            '',
+            'Access: proxydoc listens on loopback unless told otherwise. Another address needs',
+            '--allow-remote and --proxy-auth, else start refuses (exit 2): anyone who can reach an',
+            'open proxydoc could use the machine as a proxy and read the traffic it decrypts.',
+            'With --proxy-auth, every request, CONNECT and WebSocket upgrade must carry',
+            'Proxy-Authorization: Basic base64(user:password) (RFC 9110 §11.7.1); without it the',
+            'client gets 407 with Proxy-Authenticate: Basic realm="proxydoc", nothing is forwarded,',
+            'and the refusal is logged (the password never is; records keep Proxy-Authorization',
+            'as "‹not recorded›"). A CONNECT to a port outside --connect-ports gets 403 and is',
+            'recorded; a request addressed to proxydoc itself gets 508 (a loop).',
             '',
             'Sizes: --max-body-capture takes bytes, or k, m or g (also kb/KiB, mb/MiB, gb/GiB),',
             'all binary multiples: 512k = 512 KiB = 524288 bytes, 1m = 1 MiB = 1048576 bytes.',
@@ -148,6 +178,7 @@ export function startCommand(context: CommandContext): CommandModule<object, Rec
 
 const BOOLEAN_FLAGS: ReadonlyArray<{ flag: string; key: string }> = [
   { flag: '--insecure-upstream', key: 'insecureUpstream' },
+  { flag: '--allow-remote', key: 'allowRemote' },
 ];
 
 /**
@@ -166,7 +197,7 @@ export function withTypedBooleans(flags: Record<string, unknown>, argv: readonly
 /** Runs the proxy until a shutdown signal; resolves to the exit code. Config and startup errors are thrown. */
 export async function runStart(flags: Record<string, unknown>, context: CommandContext): Promise<number> {
   const { io, services } = context;
-  const config = resolveConfig({ flags, env: io.env, readFile: services.readFile, cwd: io.cwd });
+  const config = resolveConfig({ flags, env: io.env, readFile: services.readFile, cwd: io.cwd }, { listen: true });
 
   if (config.insecureUpstream) {
     io.stderr(
@@ -180,9 +211,10 @@ export async function runStart(flags: Record<string, unknown>, context: CommandC
       ].join('\n'),
     );
   }
-  if (!LOOPBACK_HOSTS.has(config.host)) {
+  // resolveConfig refused a reachable address without --allow-remote and --proxy-auth; with both, say it once.
+  if (!isLoopbackHost(config.host)) {
     io.stderr(
-      `proxydoc: note: listening on ${config.host}, not loopback: anyone who can reach it can send traffic through it\n`,
+      `proxydoc: note: listening on ${config.host} (--allow-remote): other machines can reach it; only clients sending the --proxy-auth credentials are served\n`,
     );
   }
 

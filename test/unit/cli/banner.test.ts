@@ -53,6 +53,21 @@ describe('formatBanner', () => {
     expect(banner).toContain('export HTTP_PROXY=http://127.0.0.1:8080 HTTPS_PROXY=http://127.0.0.1:8080');
   });
 
+  it('with --proxy-auth, the lines to paste carry the user and a PASSWORD placeholder, never the password', () => {
+    const banner = formatBanner(
+      fakeRunningProxy({ url: 'http://0.0.0.0:8080', host: '0.0.0.0' }),
+      config({ host: '0.0.0.0', allowRemote: true, proxyAuth: 'al ice:hunter2-secret', connectPorts: ['443,9000-9100'] }),
+    );
+    expect(banner).toContain('Proxy auth:     required, user al ice (the password is never printed)\n');
+    expect(banner).toContain('CONNECT only to ports 443, 9000-9100 (--connect-ports)\n');
+    expect(banner).toContain("Point an app at it (paste into the app's shell, with the --proxy-auth password in place of PASSWORD):\n");
+    expect(banner).toContain('  export HTTP_PROXY=http://al%20ice:PASSWORD@127.0.0.1:8080 HTTPS_PROXY=http://al%20ice:PASSWORD@127.0.0.1:8080\n');
+    expect(banner).toContain('  curl -x http://al%20ice:PASSWORD@127.0.0.1:8080 --cacert');
+    // `proxydoc env` prints no credentials, so its line would only lead to 407s.
+    expect(banner).not.toContain('proxydoc env');
+    expect(banner).not.toContain('hunter2');
+  });
+
   it('shows untouched hosts and the upstream proxy without its password', () => {
     const banner = formatBanner(
       fakeRunningProxy(),

@@ -98,9 +98,15 @@ describe('proxydoc --help and --version', () => {
       '--upstream-proxy',
       '--upstream-no-proxy',
       '--connect-timeout',
+      '--allow-remote',
+      '--proxy-auth',
+      '--connect-ports',
     ]) {
       expect(help).toContain(flag);
     }
+    expect(help).toContain('PROXYDOC_PROXY_AUTH');
+    expect(help).toContain('default any, like mitmproxy; Squid allows only 443 by default');
+    expect(help).toContain('Proxy-Authenticate: Basic realm="proxydoc"');
     expect(help).toContain('PROXYDOC_MAX_BODY_CAPTURE');
     expect(help).toContain('512k = 512 KiB = 524288 bytes');
     expect(help).toContain('never taken from HTTP_PROXY');

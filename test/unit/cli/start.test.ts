@@ -56,6 +56,11 @@ describe('proxydoc start hands the resolved config to the proxy', () => {
         'http://proxy.corp:3128',
         '--connect-timeout',
         '5',
+        '--proxy-auth',
+        'alice:s3cret',
+        '--connect-ports',
+        '443',
+        '9000-9100',
       ],
       {
         env: { PROXYDOC_PORT: '7000', PROXYDOC_NO_INTERCEPT: 'env.example.com' },
@@ -67,6 +72,12 @@ describe('proxydoc start hands the resolved config to the proxy', () => {
     expect(proxy.started[0]).toEqual({
       host: 'localhost',
       port: 9001,
+      allowRemote: false,
+      proxyAuth: { user: 'alice', password: 's3cret' },
+      connectPorts: [
+        { from: 443, to: 443 },
+        { from: 9000, to: 9100 },
+      ],
       caDir: '/work/app/ca',
       logDir: '/var/log/pd',
       upstreamCa: ['/work/app/a.pem', '/work/app/b.pem'],
@@ -158,11 +169,35 @@ describe('proxydoc start runs until a signal', () => {
     await done;
   });
 
-  it('listening beyond loopback is pointed out', async () => {
-    const { signals, output, done } = await startRunning(['start', '--host', '0.0.0.0']);
-    expect(output.stderr).toContain('listening on 0.0.0.0, not loopback');
+  it('listening beyond loopback without --allow-remote and --proxy-auth is refused before the proxy starts: one line, exit 2', async () => {
+    const proxy = fakeProxy();
+    const run = await runCli(['start', '--host', '0.0.0.0', '--allow-remote'], { services: { startProxy: proxy.startProxy } });
+    expect(proxy.started).toHaveLength(0);
+    expect(run.stderr).toBe(
+      'proxydoc: refusing to listen on 0.0.0.0 without --proxy-auth: anyone who can reach it could use your machine as an open proxy ' +
+        'and read the traffic it decrypts; add --proxy-auth user:password (env PROXYDOC_PROXY_AUTH), or listen on 127.0.0.1\n',
+    );
+    expect(run.exits).toEqual([2]);
+  });
+
+  it('--allow-remote=<typo> is rejected instead of silently read as false', async () => {
+    const proxy = fakeProxy();
+    const run = await runCli(['start', '--allow-remote=ture'], { services: { startProxy: proxy.startProxy } });
+    expect(run.stderr).toBe('proxydoc: invalid allowRemote "ture" from --allow-remote: expected true, false, 1, 0, yes or no\n');
+    expect(run.exits).toEqual([2]);
+  });
+
+  it('listening beyond loopback with both is pointed out once, without the password', async () => {
+    const { proxy, signals, output, done } = await startRunning(['start', '--host', '0.0.0.0', '--allow-remote'], {
+      env: { PROXYDOC_PROXY_AUTH: 'alice:hunter2-secret' },
+    });
+    expect(proxy.started[0]).toMatchObject({ host: '0.0.0.0', allowRemote: true, proxyAuth: { user: 'alice', password: 'hunter2-secret' } });
+    expect(output.stderr).toBe(
+      'proxydoc: note: listening on 0.0.0.0 (--allow-remote): other machines can reach it; only clients sending the --proxy-auth credentials are served\n',
+    );
     signals.send('SIGINT');
-    await done;
+    const run = await done;
+    expect(run.stdout + run.stderr).not.toContain('hunter2-secret');
   });
 });
 

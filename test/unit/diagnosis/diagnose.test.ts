@@ -27,6 +27,18 @@ describe('diagnose', () => {
     expect(findings[0].summary).toBe('The broken diagnosis failed on this exchange; this is a proxydoc bug.');
   });
 
+  test("proxydoc's own refusals are not read as an upstream's answer (a 403 CONNECT is not auth-missing)", () => {
+    const refused = makeExchange({
+      request: { method: 'CONNECT', url: 'example.com:25', headers: [['Host', 'example.com:25']] },
+      response: { status: 403, statusText: 'Forbidden', body: 'proxydoc does not open tunnels to port 25\n' },
+      error: { kind: 'proxydoc-refused', code: 'PROXYDOC_CONNECT_PORT_NOT_ALLOWED', message: 'x', stage: 'request' },
+    });
+    expect(diagnose(refused, context, [fixed('any', 'error')])).toEqual([]);
+    // The same answer from an upstream is diagnosed.
+    const upstream = makeExchange({ request: refused.request, response: { status: 403, statusText: 'Forbidden' } });
+    expect(diagnose(upstream, context, [fixed('any', 'error')]).map((f) => f.rule)).toEqual(['any']);
+  });
+
   test('the real table leaves a healthy exchange without findings', () => {
     const record = makeExchange({ response: { status: 200, headers: [['Content-Type', 'application/json']], body: '{"ok":true}' } });
     expect(diagnose(record, context)).toEqual([]);
