@@ -55,7 +55,8 @@ export function positionFromV8Message(text: string, message: string): number | u
 /** Strips the position suffix and the echo of the body V8 puts in some messages (it may contain a secret). */
 export function cleanV8Message(message: string): string {
   return message
-    .replace(/,\s*".*?"(\.\.\.)?\s+is not valid JSON\s*$/s, '')
+    // `Unexpected token 'x', "…"… is not valid JSON`, `…, ..."…" is not …` (error mid-text), or the whole message: `"NaN" is not …`.
+    .replace(/(^|,\s*)(\.\.\.)?".*?"(\.\.\.)?\s+is not valid JSON\s*$/s, '')
     .replace(/\s*\(line \d+ column \d+\)/, '')
     .replace(/\s+in JSON at position \d+/, '')
     .replace(/\s+at position \d+/, '')
@@ -89,7 +90,8 @@ export function offsetAt(text: string, line: number, column: number): number {
 
 /** The line around `offset`, windowed to SNIPPET_WIDTH characters, and a caret line under the offset. */
 export function caretSnippet(text: string, offset: number): string {
-  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  // lastIndexOf(…, -1) searches from 0 and would find a newline at offset 0 itself.
+  const lineStart = offset === 0 ? 0 : text.lastIndexOf('\n', offset - 1) + 1;
   let lineEnd = text.indexOf('\n', offset);
   if (lineEnd < 0) lineEnd = text.length;
   if (lineEnd > lineStart && text[lineEnd - 1] === '\r') lineEnd -= 1;
@@ -105,7 +107,9 @@ export function caretSnippet(text: string, offset: number): string {
   return `${prefix}${visible}${suffix}\n${' '.repeat(caretColumn)}^`;
 }
 
-const SECRET_JSON_MEMBER = /(["']?)([A-Za-z_][\w.-]*)\1(\s*:\s*)(["'])((?:\\.|(?!\4)[^\\\n])*)/g;
+// A name starts a word and is at most 64 characters: a name that could start anywhere in a long word made the scan
+// quadratic in the word's length (30 KB of letters took seconds).
+const SECRET_JSON_MEMBER = /(["']?)(?<![A-Za-z0-9_])([A-Za-z_][\w.-]{0,63})\1(\s*:\s*)(["'])((?:\\.|(?!\4)[^\\\n])*)/g;
 const SECRET_FORM_PAIR = /(^|[&?\s])([A-Za-z_][\w.-]*)=([^&\s]*)/g;
 
 /**

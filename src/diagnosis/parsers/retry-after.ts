@@ -17,11 +17,18 @@ export interface RetryAfter {
 }
 
 /** Optional whitespace a field parser leaves around a value (RFC 9110 §5.6.3). */
-const OWS_TRIM = /^[ \t]+|[ \t]+$/g;
+function trimOws(text: string): string {
+  // Not /[ \t]+$/: a regex retries that at every space of a long inner run, quadratic in the run's length.
+  let start = 0;
+  let end = text.length;
+  while (start < end && (text[start] === ' ' || text[start] === '\t')) start++;
+  while (end > start && (text[end - 1] === ' ' || text[end - 1] === '\t')) end--;
+  return text.slice(start, end);
+}
 
 export function parseRetryAfter(value: string, nowMs: number): RetryAfter | undefined {
   if (typeof value !== 'string' || !Number.isFinite(nowMs)) return undefined;
-  const text = value.replace(OWS_TRIM, '');
+  const text = trimOws(value);
   if (/^\d+$/.test(text)) {
     const delaySeconds = Number(text);
     // Beyond 2^53 the number is no longer exact: nobody means that, so treat it as malformed.
@@ -72,7 +79,9 @@ export function parseHttpDate(value: string, nowMs: number): number | undefined 
     const fiftyYearsFromNow = new Date(nowMs);
     fiftyYearsFromNow.setUTCFullYear(fiftyYearsFromNow.getUTCFullYear() + 50);
     if (ms > fiftyYearsFromNow.getTime()) return utc(year - 100, match[2], day, match[4], match[5], match[6]);
-    return ms;
+    // In a century's second half the digits may name the next one: in 2060, "05" is 2105 (45 years ahead), not 2005.
+    const nextCentury = utc(year + 100, match[2], day, match[4], match[5], match[6]);
+    return nextCentury !== undefined && nextCentury <= fiftyYearsFromNow.getTime() ? nextCentury : ms;
   }
   return undefined;
 }

@@ -69,6 +69,8 @@ export function errorBodySummary(text: string | undefined, maxLength = 200): str
   } else if (!/^\s*</.test(trimmed) && trimmed.length <= maxLength * 2) {
     summary = trimmed.replace(/\s+/g, ' ');
   }
+  // One line whatever the body held: a message or a field name may contain line breaks.
+  summary = summary?.replace(/\s+/g, ' ').trim();
   if (summary === undefined || summary === '') return undefined;
   return summary.length > maxLength ? `${summary.slice(0, maxLength - 1)}…` : summary;
 }

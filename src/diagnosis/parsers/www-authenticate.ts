@@ -33,7 +33,8 @@ export function parseWwwAuthenticate(values: string | readonly string[]): AuthCh
   const list = typeof values === 'string' ? [values] : values;
   const challenges: AuthChallenge[] = [];
   for (const value of list) {
-    if (typeof value === 'string') challenges.push(...parseOneHeader(value));
+    // One by one: spreading a huge list into push() overflows the call stack (RangeError past ~120k challenges).
+    if (typeof value === 'string') for (const challenge of parseOneHeader(value)) challenges.push(challenge);
   }
   return challenges;
 }
@@ -109,7 +110,11 @@ function parseChallenge(cursor: Cursor): AuthChallenge | undefined {
   for (;;) {
     const param = parseAuthParam(cursor);
     if (!param) return undefined;
-    if (!(param.name in challenge.params)) challenge.params[param.name] = param.value;
+    // Own properties, defined rather than assigned: `in` would see Object.prototype's `constructor`, and assigning
+    // `__proto__` would be ignored, so params with those names were dropped.
+    if (!Object.hasOwn(challenge.params, param.name)) {
+      Object.defineProperty(challenge.params, param.name, { value: param.value, enumerable: true, writable: true, configurable: true });
+    }
     cursor.skipWhitespace();
     if (cursor.done) return challenge;
     if (cursor.peek() !== ',') return undefined;
