@@ -28,6 +28,12 @@ export function maskSecret(value: string): string {
 
 /** What this module writes for a secret: a mask, optionally after a JWT summary. Never masked a second time. */
 const MASK_SHAPE = /^(?:JWT\{[^\r\n]*\} )?‹\d+ chars, sha256:[0-9a-f]{6}›$/;
+/** A mask anywhere in a text (a value redacted on an earlier pass, or a JWT summary's `JWT{alg=…} ‹…›`). */
+const MASK_INSIDE = /‹\d+ chars, sha256:[0-9a-f]{6}›/;
+/** A mask at the start of a text (a URL's user name masked on an earlier pass). */
+const LEADING_MASK = /^‹\d+ chars, sha256:[0-9a-f]{6}›/;
+/** What redactBasicCredentials writes when it shows the user name: `user=alice ‹…›`. */
+const REDACTED_BASIC = /^user=[^\r\n]* ‹\d+ chars, sha256:[0-9a-f]{6}›$/;
 
 /**
  * Masks a field value. An empty value stays empty (nothing to hide, and "the password was empty" is a diagnosis),
@@ -185,7 +191,9 @@ export function redactHeaders(pairs: HeaderPairs): HeaderPairs {
 
 function redactCredentialValue(value: string, isAuthorization: boolean): string {
   const match = AUTH_SCHEME_PREFIX.exec(value);
-  if (match && match[3] !== '' && (isAuthorization || KNOWN_SCHEMES.has(match[1].toLowerCase()))) {
+  // A "scheme" that looks like a token is one, e.g. `Authorization: <token> Bearer` (the parts swapped) or a JWT
+  // followed by junk: shown as a scheme, it would be shown in full. No auth-scheme has a dot; JWTs always do.
+  if (match && match[3] !== '' && !looksLikeToken(match[1]) && !match[1].includes('.') && (isAuthorization || KNOWN_SCHEMES.has(match[1].toLowerCase()))) {
     return `${match[1]}${match[2]}${redactCredentials(match[1].toLowerCase(), match[3])}`;
   }
   // A scheme alone (`Authorization: Bearer`) is not a secret and is the whole diagnosis.
@@ -194,17 +202,25 @@ function redactCredentialValue(value: string, isAuthorization: boolean): string 
 }
 
 function redactCredentials(scheme: string, credentials: string): string {
-  if (PLACEHOLDER_CREDENTIALS.has(credentials.trim().toLowerCase())) return credentials;
-  // `Bearer Bearer …` is a classic bug (RULES.md auth-scheme-mismatch): keep the second scheme visible too.
-  const nested = AUTH_SCHEME_PREFIX.exec(credentials);
-  if (nested && nested[3] !== '' && KNOWN_SCHEMES.has(nested[1].toLowerCase())) {
-    return `${nested[1]}${nested[2]}${redactCredentials(nested[1].toLowerCase(), nested[3])}`;
+  // `Bearer Bearer …` is a classic bug (RULES.md auth-scheme-mismatch): keep the nested schemes visible too. One
+  // scheme word at a time, in a loop: recursing on the whole rest was quadratic and overflowed the stack on a long
+  // `Bearer Bearer Bearer …` (a line of a pasted body).
+  let shown = '';
+  for (;;) {
+    if (credentials.length <= 32 && PLACEHOLDER_CREDENTIALS.has(credentials.trim().toLowerCase())) return shown + credentials;
+    const nested = SCHEME_AND_SPACE.exec(credentials);
+    if (!nested || nested[0].length === credentials.length || !KNOWN_SCHEMES.has(nested[1].toLowerCase())) break;
+    shown += nested[0];
+    scheme = nested[1].toLowerCase();
+    credentials = credentials.slice(nested[0].length);
   }
-  if (scheme === 'basic') return redactBasicCredentials(credentials);
+  if (scheme === 'basic') return shown + redactBasicCredentials(credentials);
   // RFC 6750 §2.1: Bearer credentials are a token68 only, never auth-params.
-  if (scheme !== '' && scheme !== 'bearer' && AUTH_PARAMS.test(credentials)) return redactAuthParams(credentials);
-  return maskKeepingSpace(credentials, maskToken);
+  if (scheme !== '' && scheme !== 'bearer' && AUTH_PARAMS.test(credentials)) return shown + redactAuthParams(credentials);
+  return shown + maskKeepingSpace(credentials, maskToken);
 }
+/** The auth-scheme word and the whitespace after it, without reading the rest (AUTH_SCHEME_PREFIX captures it). */
+const SCHEME_AND_SPACE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)([ \t]+)/;
 
 /** Masks the text between leading and trailing whitespace; a trailing newline in a token is itself a diagnosis. */
 function maskKeepingSpace(piece: string, mask: (value: string) => string): string {
@@ -225,6 +241,7 @@ const CONTROL_CHAR = /[\u0000-\u001f\u007f]/;
  */
 function redactBasicCredentials(credentials: string): string {
   const token = credentials.trim();
+  if (REDACTED_BASIC.test(token)) return token; // redacted on an earlier pass
   const decoded = decodeBasicPayload(token);
   if (!decoded) return maskValue(token);
   const colon = decoded.indexOf(':');
@@ -274,7 +291,7 @@ function isSecretFieldValue(name: string, value: string): boolean {
  */
 const AUTH_PARAMS = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+[ \t]*=[ \t]*[^=\s]/;
 /** One `name=value` or `name="value"` and the comma after it (sticky: the list must parse from end to end). */
-const AUTH_PARAM_ITEM = /([!#$%&'*+.^_`|~0-9A-Za-z-]+[ \t]*=[ \t]*)("(?:[^"\\]|\\.)*"|[^,\s"]*)([ \t]*,[ \t]*|[ \t]*$)/y;
+const AUTH_PARAM_ITEM = /([!#$%&'*+.^_`|~0-9A-Za-z-]+[ \t]*=[ \t]*)("(?:[^"\\]|\\.)*"|‹\d+ chars, sha256:[0-9a-f]{6}›|[^,\s"]*)([ \t]*,[ \t]*|[ \t]*$)/y;
 // nonce and opaque come from the server's challenge (RFC 7616 §3.3), so they are public by construction.
 const PUBLIC_AUTH_PARAMS = new Set(['username', 'realm', 'uri', 'algorithm', 'qop', 'nc', 'nonce', 'opaque', 'signedheaders', 'userhash']);
 function redactAuthParams(credentials: string): string {
@@ -353,7 +370,8 @@ function redactAuthority(authority: string): string {
   const at = authority.lastIndexOf('@');
   if (at < 0) return authority;
   const userinfo = authority.slice(0, at);
-  const colon = userinfo.indexOf(':');
+  // A user name masked on an earlier pass (`‹24 chars, sha256:…›`) holds a colon of its own.
+  const colon = userinfo.indexOf(':', LEADING_MASK.exec(userinfo)?.[0].length ?? 0);
   let redacted: string;
   if (colon >= 0) {
     const user = userinfo.slice(0, colon);
@@ -379,7 +397,8 @@ function redactFormEncoded(query: string): string {
       const eq = pair.indexOf('=');
       if (eq < 0) return pair;
       const rawValue = pair.slice(eq + 1);
-      if (rawValue === '') return pair;
+      // A mask already there stays as it is (a JWT summary's `JWT{alg=…} ‹…›` has an `=` that is not a field's).
+      if (rawValue === '' || MASK_INSIDE.test(rawValue)) return pair;
       const name = percentDecode(pair.slice(0, eq), true);
       if (isSecretField(name)) return `${pair.slice(0, eq + 1)}${maskToken(percentDecode(rawValue, true))}`;
       // `state=eyJ…` and friends: a JWT is a credential whatever the parameter is called.
@@ -564,20 +583,26 @@ function redactMultipart(text: string, boundary: string): string {
     })
     .join(delimiter);
 }
-const MULTIPART_NAME = /content-disposition:[^\r\n]*?\bname="([^"]*)"/i;
+// At the start of a header line: matched anywhere, every `content-disposition:` of a long line rescanned the line.
+const MULTIPART_NAME = /^content-disposition:[^\r\n]*?\bname="([^"]*)"/im;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Free text
 
 /** `Authorization: Bearer …` lines in pasted HTTP dumps; `>`/`<` prefixes are curl -v's. */
 const HEADER_LINE = /^([ \t<>]*)([!#$%&'*+.^_`|~0-9A-Za-z-]{1,100})([ \t]*:[ \t]*)([^\r\n]*)/gm;
-/** A URL that may carry userinfo, a query or a fragment; the scheme is bounded so scanning stays linear. */
-const URL_IN_TEXT = /(?<![A-Za-z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]{0,30}:\/\/[^\s"'<>`]+/g;
+/**
+ * A URL that may carry userinfo, a query or a fragment; the scheme is bounded so scanning stays linear. A mask (or a
+ * JWT summary, at most ~2000 characters) written on an earlier pass is part of the URL: its spaces would otherwise cut
+ * the URL, and the cut piece be masked again.
+ */
+const URL_IN_TEXT = /(?<![A-Za-z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]{0,30}:\/\/(?:JWT\{[^\r\n‹]{0,2100}?\} ‹\d+ chars, sha256:[0-9a-f]{6}›|‹\d+ chars, sha256:[0-9a-f]{6}›|[^\s"'<>`‹])+/g;
 /**
  * `Bearer <token68>` (RFC 6750 §2.1) and `Basic <token68>`. The lookahead rejects auth-params (`Bearer realm="x"`)
- * and the `JWT{…}` this module itself writes.
+ * and the `JWT{…}` this module itself writes. In `Bearer Bearer <token>` (a classic bug) the token is the one after
+ * the second scheme: taking the scheme for the token would leave the real one unmasked.
  */
-const SCHEME_TOKEN_IN_TEXT = /\b(Bearer|Basic)([ \t]+)([A-Za-z0-9\-._~+/]+=*)(?![A-Za-z0-9\-._~+/="{‹])/gi;
+const SCHEME_TOKEN_IN_TEXT = /\b(Bearer|Basic)([ \t]+)(?!(?:Bearer|Basic)[ \t])([A-Za-z0-9\-._~+/]+=*)(?![A-Za-z0-9\-._~+/="{‹])/gi;
 /** Cheap pre-check for SCHEME_TOKEN_IN_TEXT (case-insensitive "Bearer"/"Basic"). */
 const SCHEME_WORD = /earer|asic/i;
 /** Prose that follows the word "Bearer" ("missing Bearer token") is not a token. */
