@@ -257,14 +257,16 @@ class SecretParts {
   }
 
   private withVariables(aligned: AlignedPart[], formWord: string): WordPart[] {
+    // Only the end of the text before a secret names it: keeping just that much, the scan per secret stays short
+    // (reading the whole text before every secret was quadratic in the number of secrets).
     let before = '';
     return aligned.map((part) => {
       if (typeof part === 'string') {
-        before += part;
+        before = (before + part).slice(-CONTEXT_CHARS);
         return part;
       }
       const { base, description } = nameFromContext(before, formWord);
-      before += part.secret;
+      before = (before + part.secret).slice(-CONTEXT_CHARS);
       return this.variable(base, part.secret, description);
     });
   }
@@ -330,6 +332,9 @@ function closingQuote(text: string, start: number): number {
   }
   return -1;
 }
+
+/** How much of the text before a secret can name it: a JSON key, a field name, a part's headers. */
+const CONTEXT_CHARS = 4096;
 
 /** The name a secret gets from what precedes it: a JSON key, a form or query field, a multipart part, a scheme. */
 function nameFromContext(before: string, formWord: string): { base: string; description: string } {

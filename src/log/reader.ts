@@ -62,7 +62,14 @@ export class RecordLineSplitter {
   private lineNumber = 0;
 
   push(chunk: Buffer | string): { records: ExchangeRecord[]; corrupt: CorruptLine[] } {
-    const text = this.tail + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
+    const decoded = typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
+    // A chunk without a line end only grows the held-back line: splitting the whole tail again for every chunk of a
+    // long line was quadratic in its length.
+    if (!decoded.includes('\n')) {
+      this.tail += decoded;
+      return { records: [], corrupt: [] };
+    }
+    const text = this.tail + decoded;
     const lines = text.split('\n');
     this.tail = lines.pop() ?? '';
     const records: ExchangeRecord[] = [];

@@ -16,7 +16,7 @@ import {
   positionFromV8Message,
   scanJsonError,
 } from '../../../src/diagnosis/parsers/json-locate';
-import { almostJson, anyText, secretToken } from './arbitraries';
+import { almostJson, anyText, secretToken, unicodeChar } from './arbitraries';
 
 const jsonish = fc.oneof(almostJson(), anyText(60), fc.json({ maxDepth: 2 }));
 const visible = (ch: string): string => ch.replace(/[\u0000-\u001f]/g, ' ');
@@ -52,7 +52,7 @@ describe('parseJsonLocated', () => {
         expect(lines[1]).toMatch(/^ *\^$/);
         expect(lines[0].length).toBeLessThanOrEqual(62);
       }),
-      { numRuns: 1000 },
+      { numRuns: 400 },
     );
   });
 
@@ -66,7 +66,7 @@ describe('parseJsonLocated', () => {
         expect(result.snippet).not.toContain(secret);
         expect(result.message).not.toContain(secret);
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 });
@@ -83,7 +83,7 @@ describe('scanJsonError', () => {
           expect(error.message).not.toBe('');
         }
       }),
-      { numRuns: 1000 },
+      { numRuns: 400 },
     );
   });
 
@@ -95,7 +95,7 @@ describe('scanJsonError', () => {
         if (space === '' && /^[a-z]/.test(junk) && /[a-z]$/.test(doc)) return;
         expect(scanJsonError(`${doc}${space}${junk}`)?.offset).toBe(doc.length + space.length);
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 });
@@ -109,7 +109,7 @@ describe('helpers', () => {
         expect(line).toBe(text.slice(0, offset).split('\n').length);
         expect(offsetAt(text, line, column)).toBe(offset);
       }),
-      { numRuns: 500 },
+      { numRuns: 250 },
     );
   });
 
@@ -120,7 +120,7 @@ describe('helpers', () => {
         expect(offset).toBeGreaterThanOrEqual(0);
         expect(offset).toBeLessThanOrEqual(text.length);
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 
@@ -139,7 +139,7 @@ describe('helpers', () => {
         expect(column).toBeLessThanOrEqual(line.length);
         if (offset < text.length) expect(line[column]).toBe(visible(text[offset]));
       }),
-      { numRuns: 500 },
+      { numRuns: 250 },
     );
   });
 
@@ -152,7 +152,7 @@ describe('helpers', () => {
         for (let i = 0; i < text.length; i++) if (masked[i] !== text[i]) expect(masked[i]).toBe('*');
         expect(maskSecretValues(masked)).toBe(masked);
       }),
-      { numRuns: 500 },
+      { numRuns: 250 },
     );
   });
 
@@ -170,7 +170,7 @@ describe('helpers', () => {
           expect(maskSecretValues(text)).not.toContain(secret);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 
@@ -183,7 +183,7 @@ describe('helpers', () => {
         const explained = explainJsonError(text, Math.max(0, offset), message);
         if (explained !== undefined) expect(typeof explained).toBe('string');
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 
@@ -199,8 +199,8 @@ describe('helpers', () => {
     };
     const bytes = fc.oneof(
       fc.uint8Array({ maxLength: 30 }),
-      fc.string({ unit: 'binary', maxLength: 20 }).map((text) => new Uint8Array(Buffer.from(text, 'utf8'))),
-      fc.tuple(fc.string({ unit: 'binary', maxLength: 10 }), fc.uint8Array({ maxLength: 3 }), fc.nat()).map(([text, junk, cut]) => {
+      fc.string({ unit: unicodeChar, maxLength: 20 }).map((text) => new Uint8Array(Buffer.from(text, 'utf8'))),
+      fc.tuple(fc.string({ unit: unicodeChar, maxLength: 10 }), fc.uint8Array({ maxLength: 3 }), fc.nat()).map(([text, junk, cut]) => {
         const valid = Buffer.from(text, 'utf8');
         const at = cut % (valid.length + 1);
         return new Uint8Array(Buffer.concat([valid.subarray(0, at), junk, valid.subarray(at)]));
@@ -215,7 +215,7 @@ describe('helpers', () => {
           expect(decodes(input.subarray(0, offset))).toBe(true);
         }
       }),
-      { numRuns: 1000 },
+      { numRuns: 400 },
     );
   });
 });

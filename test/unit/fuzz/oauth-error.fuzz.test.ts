@@ -67,7 +67,7 @@ describe('parseOAuthErrorBody never throws', () => {
       fc.property(anyText(80), fc.option(anyText(30), { nil: undefined }), (body, type) => {
         expectWellFormed(parseOAuthErrorBody(body, type));
       }),
-      { numRuns: 500 },
+      { numRuns: 250 },
     );
   });
 
@@ -82,7 +82,7 @@ describe('parseOAuthErrorBody never throws', () => {
       fc.property(body, contentType('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/problem+json', 'text/html'), (text, type) => {
         expectWellFormed(parseOAuthErrorBody(text, type));
       }),
-      { numRuns: 1000 },
+      { numRuns: 400 },
     );
   });
 
@@ -104,7 +104,7 @@ describe('round trips', () => {
         const body = JSON.stringify(otherFirst ? { ...others, ...fields } : { ...fields, ...others }, null, space === '' ? undefined : 1);
         expect(parseOAuthErrorBody(`${space}${body}${space}`, type)).toEqual(expected(s, 'json'));
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 
@@ -129,7 +129,7 @@ describe('round trips', () => {
           expect(parseOAuthErrorBody(body, type)).toEqual(expected(s, 'form'));
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 
@@ -155,7 +155,7 @@ describe('round trips', () => {
           expect(responseOAuthError({ headers, body: { text: '{"error":"invalid_client"}' } })).toEqual({ error: 'invalid_client', source: 'json' });
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 

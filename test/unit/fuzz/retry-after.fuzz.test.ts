@@ -53,13 +53,13 @@ describe('parseRetryAfter / parseHttpDate never throw', () => {
           if (ms !== undefined) expect(Number.isInteger(ms)).toBe(true);
         },
       ),
-      { numRuns: 1000 },
+      { numRuns: 400 },
     );
   });
 
   it('on values that are not strings at all', () => {
     fc.assert(
-      fc.property(fc.anything(), (value) => {
+      fc.property(fc.anything().filter((value) => typeof value !== 'string'), (value) => {
         expect(parseRetryAfter(value as string, 0)).toBeUndefined();
         expect(parseHttpDate(value as string, 0)).toBeUndefined();
       }),
@@ -83,7 +83,7 @@ describe('round trips', () => {
         expect(parseHttpDate(imfFixdate(ms), now)).toBe(ms);
         expect(parseHttpDate(asctime(ms), now)).toBe(ms);
       }),
-      { numRuns: 500 },
+      { numRuns: 250 },
     );
   });
 
@@ -93,7 +93,7 @@ describe('round trips', () => {
         const ms = Math.floor((now + offset) / 1000) * 1000;
         expect(parseHttpDate(rfc850(ms), now)).toBe(ms);
       }),
-      { numRuns: 500 },
+      { numRuns: 250 },
     );
   });
 
@@ -102,7 +102,7 @@ describe('round trips', () => {
       fc.property(dateMs, nowMs, fc.constantFrom(imfFixdate, asctime), (ms, now, format) => {
         expect(parseRetryAfter(format(ms), now)).toEqual({ delaySeconds: ms <= now ? 0 : Math.ceil((ms - now) / 1000), atMs: ms });
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 });
@@ -134,7 +134,7 @@ describe('near-valid values are rejected', () => {
         const mutated = broken[which](text);
         if (mutated !== text) expect(parseHttpDate(mutated, 0)).toBeUndefined();
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 

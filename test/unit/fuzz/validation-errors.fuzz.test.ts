@@ -55,7 +55,7 @@ describe('never throws, and gives a bounded normalised list', () => {
       fc.property(fc.oneof(anyText(80), almostJson(3)), (text) => {
         expectWellFormed(validationErrorsFromText(text));
       }),
-      { numRuns: 500 },
+      { numRuns: 250 },
     );
   });
 
@@ -65,13 +65,13 @@ describe('never throws, and gives a bounded normalised list', () => {
         expectWellFormed(flattenValidationErrors(value));
         expectWellFormed(validationErrorsFromText(JSON.stringify(value)));
       }),
-      { numRuns: 1000 },
+      { numRuns: 400 },
     );
   });
 
   it('on hostile structures: huge lists, deep nesting, throwing getters, null prototypes', () => {
     fc.assert(
-      fc.property(fc.nat(3), fc.integer({ min: 1, max: 3000 }), (shape, size) => {
+      fc.property(fc.nat(3), fc.integer({ min: 1, max: 2000 }), (shape, size) => {
         let value: unknown;
         if (shape === 0) value = { errors: Array.from({ length: size }, (_, i) => ({ field: `f${i % 7}`, message: `m${i}` })) };
         else if (shape === 1) {
@@ -88,7 +88,7 @@ describe('never throws, and gives a bounded normalised list', () => {
         }
         expectWellFormed(flattenValidationErrors(value));
       }),
-      { numRuns: 60 },
+      { numRuns: 24 },
     );
   });
 
@@ -101,7 +101,7 @@ describe('never throws, and gives a bounded normalised list', () => {
         expect(summary).not.toBe('');
         expect(summary).not.toMatch(/[\r\n]/);
       }),
-      { numRuns: 500 },
+      { numRuns: 250 },
     );
   });
 
@@ -158,7 +158,7 @@ describe('round trips', () => {
         const want = dedupe(flatten(errors, undefined)).slice(0, 50);
         expect(validationErrorsFromText(JSON.stringify({ [key]: errors }))).toEqual(want);
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 
@@ -172,7 +172,7 @@ describe('round trips', () => {
       fc.property(fc.array(item, { minLength: 1, maxLength: 8 }), fc.constantFrom('errors', 'violations', 'invalid_params'), (items, key) => {
         expect(validationErrorsFromText(JSON.stringify({ [key]: items.map((i) => i.json) }))).toEqual(dedupe(items.map((i) => i.want)));
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 
@@ -190,7 +190,7 @@ describe('round trips', () => {
         expect(validationErrorsFromText(JSON.stringify(body))).toEqual(dedupe([{ field: segments.join('.'), message: normalise(m) }, { field: segments.join('.'), message: normalise(m) }]));
         expect(validationErrorsFromText(JSON.stringify({ detail: [{ loc: [where, ...loc], msg: m, type: 'value_error' }] }))).toEqual([{ field: loc.join('.'), message: normalise(m) }]);
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 
@@ -203,7 +203,7 @@ describe('round trips', () => {
         const want = dedupe(parts.map(([field, v, r]) => ({ field, message: `${v}${r ? ` ${r}` : ''}` })));
         expect(validationErrorsFromText(JSON.stringify({ error: sentence }))).toEqual(want);
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 });
