@@ -65,11 +65,18 @@ export function oauthErrorFromChallenges(challenges: readonly AuthChallenge[]): 
 /** The OAuth error a response carries: the body first (it is more specific), then `WWW-Authenticate`. */
 export function responseOAuthError(response: { headers: HeaderPairs; body: { text?: string } } | undefined): OAuthError | undefined {
   if (!response) return undefined;
-  return (
+  // Several rules ask about the same response of one record; the answer is computed once per response object
+  // (null = none). Records are never mutated after capture, and the result is treated as read-only.
+  const known = answered.get(response);
+  if (known !== undefined) return known ?? undefined;
+  const found =
     parseOAuthErrorBody(response.body.text, headerValue(response.headers, 'content-type')) ??
-    oauthErrorFromChallenges(responseChallenges(response.headers))
-  );
+    oauthErrorFromChallenges(responseChallenges(response.headers));
+  answered.set(response, found ?? null);
+  return found;
 }
+
+const answered = new WeakMap<object, OAuthError | null>();
 
 function fromJson(text: string): OAuthError | undefined {
   const fields = parseJsonObject(text);

@@ -28,8 +28,6 @@ export const tokenExpired: Rule = {
     if (!Number.isFinite(start)) return [];
     const status = response.status;
     const jwts = carriedJwts(record.request);
-    const oauth = responseOAuthError(response);
-    const invalidToken = oauth?.error === 'invalid_token' ? oauth : undefined;
 
     if (status < 400) {
       const soon = jwts.find((c) => {
@@ -38,6 +36,8 @@ export const tokenExpired: Rule = {
       });
       return soon ? [expiresSoonFinding(record, soon, start)] : [];
     }
+    const oauth = responseOAuthError(response);
+    const invalidToken = oauth?.error === 'invalid_token' ? oauth : undefined;
 
     const expired = jwts.filter((c) => {
       const exp = numericDateMs(c.jwt.claims, 'exp');
