@@ -7,7 +7,7 @@ import type { MetricId, Pair, Settings } from './scenarios';
 import { formatTable, type Row, type Target, type Unit } from './table';
 import { wrkSeconds } from './wrk';
 
-export type ReportMetric = MetricId | 'startup.ms' | 'idle.rss';
+export type ReportMetric = MetricId | 'startup.ms' | 'idle.rss' | 'idle.earlyRss';
 
 interface RowSpec {
   id: ReportMetric;
@@ -46,7 +46,8 @@ export const ROW_SPECS: readonly RowSpec[] = [
   { id: 's5.http.rss', scenario: S5, metric: 'HTTP proxy peak RSS', unit: 'MiB', target: maxAbs(80) },
   { id: 's5.https.rss', scenario: S5, metric: 'HTTPS proxy peak RSS', unit: 'MiB', target: maxAbs(80) },
   { id: 'startup.ms', scenario: () => 'start-up', metric: 'spawn to open port', unit: 'ms', target: maxAbs(300) },
-  { id: 'idle.rss', scenario: () => 'idle', metric: 'proxy RSS', unit: 'MiB', target: maxAbs(55) },
+  { id: 'idle.earlyRss', scenario: () => 'idle', metric: 'proxy RSS 1 s after start', unit: 'MiB', target: none },
+  { id: 'idle.rss', scenario: () => 'idle', metric: 'proxy RSS, idle', unit: 'MiB', target: maxAbs(55) },
 ];
 
 /** Table rows for the figures that were measured (a scenario left out with --only has no rows). */
@@ -119,7 +120,7 @@ export function formatReport(info: ReportInfo, rows: readonly Row[], medians: Pa
     );
   }
   if (info.startupSamples > 0) {
-    lines.push(`  - start-up: spawn to a successful TCP connect on the printed port, existing CA; idle RSS: VmRSS ${s.idleMs} ms later; medians of ${info.startupSamples} starts`);
+    lines.push(`  - start-up: spawn to a successful TCP connect on the printed port, existing CA; RSS: VmRSS 1 s after start, and idle: after ${s.idleMs / 1000} s without traffic (V8's memory reducer returns start-up garbage ~8 s after the last activity); medians of ${info.startupSamples} starts`);
   }
   if (info.cpuProfile) lines.push('- **proxydoc ran under --cpu-prof: its figures are slower than without the profiler**');
   lines.push('', formatTable(rows));

@@ -37,8 +37,8 @@ export const NORMAL: Settings = {
   newHostWarmup: 3,
   downloadMiB: 200,
   uploadMiB: 50,
-  startupSamples: 7,
-  idleMs: 1000,
+  startupSamples: 5,
+  idleMs: 10_000,
 };
 
 /** `--quick`: the same scenarios in well under a minute; noisier, for a quick look while tuning. */

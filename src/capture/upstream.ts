@@ -158,26 +158,34 @@ export function openProxyTunnel(proxy: UpstreamProxy, host: string, port: number
 
 export class Upstream {
   private readonly httpAgent: http.Agent;
-  private readonly httpsAgent: https.Agent;
   private readonly proxiedHttpAgent?: http.Agent;
-  private readonly proxiedHttpsAgent?: https.Agent;
-  private readonly tlsOptions: tls.ConnectionOptions;
+  private httpsAgents?: { direct: https.Agent; proxied?: https.Agent };
+  // LIFO reuse keeps the fewest sockets warm; the upstream's Keep-Alive timeout hint is honoured by Node.
+  private readonly agentOptions = { keepAlive: true, maxFreeSockets: 256, scheduling: 'lifo' as const };
 
   constructor(private readonly options: UpstreamOptions) {
+    this.httpAgent = new http.Agent(this.agentOptions);
+    if (options.proxy) this.proxiedHttpAgent = new http.Agent(this.agentOptions);
+  }
+
+  /**
+   * The HTTPS agents, made on the first HTTPS request: with --upstream-ca their secure context parses Node's ~140
+   * root certificates (70–90 ms), which would otherwise delay the moment the port opens.
+   */
+  private tlsAgents(): { direct: https.Agent; proxied?: https.Agent } {
+    if (this.httpsAgents) return this.httpsAgents;
+    const options = this.options;
     // `ca` replaces Node's root store, so extra CAs are added to it rather than given alone. The context is built
     // once: passing `ca` per connection would make OpenSSL parse ~140 root certificates on every new connection.
-    this.tlsOptions = {
+    const tlsOptions: tls.ConnectionOptions = {
       rejectUnauthorized: !options.insecure,
       ...(options.extraCaPems.length > 0 ? { secureContext: tls.createSecureContext({ ca: [...tls.rootCertificates, ...options.extraCaPems] }) } : {}),
     };
-    // LIFO reuse keeps the fewest sockets warm; the upstream's Keep-Alive timeout hint is honoured by Node.
-    const agentOptions = { keepAlive: true, maxFreeSockets: 256, scheduling: 'lifo' as const };
-    this.httpAgent = new http.Agent(agentOptions);
-    this.httpsAgent = new https.Agent({ ...agentOptions, ...this.tlsOptions });
-    if (options.proxy) {
-      this.proxiedHttpAgent = new http.Agent(agentOptions);
-      this.proxiedHttpsAgent = new TunnelingAgent(options.proxy, { ...agentOptions, ...this.tlsOptions });
-    }
+    this.httpsAgents = {
+      direct: new https.Agent({ ...this.agentOptions, ...tlsOptions }),
+      ...(options.proxy ? { proxied: new TunnelingAgent(options.proxy, { ...this.agentOptions, ...tlsOptions }) } : {}),
+    };
+    return this.httpsAgents;
   }
 
   private proxyFor(host: string, port: number): UpstreamProxy | undefined {
@@ -212,7 +220,7 @@ export class Upstream {
       port: target.port,
       path,
       servername: target.servername ?? (net.isIP(target.host) ? '' : target.host),
-      agent: proxy ? this.proxiedHttpsAgent : this.httpsAgent,
+      agent: proxy ? this.tlsAgents().proxied : this.tlsAgents().direct,
     };
     return { send: sendHttps, options: tlsTarget, viaProxy: proxy?.display };
   }
@@ -226,8 +234,8 @@ export class Upstream {
 
   destroy(): void {
     this.httpAgent.destroy();
-    this.httpsAgent.destroy();
     this.proxiedHttpAgent?.destroy();
-    this.proxiedHttpsAgent?.destroy();
+    this.httpsAgents?.direct.destroy();
+    this.httpsAgents?.proxied?.destroy();
   }
 }

@@ -10,15 +10,7 @@ import yargs from 'yargs';
 import type { CommandModule } from 'yargs';
 import type { ProxyDependencies, RunningProxy } from '../capture/proxy-server';
 import { ConfigError, type ProxyConfig } from '../config';
-import { startCommand } from './commands/start';
 import { readVersion } from './version';
-import { envCommand } from './commands/env';
-import { runCommand } from './commands/run';
-import { caCommand } from './commands/ca';
-import { tailCommand } from './commands/tail';
-import { showCommand } from './commands/show';
-import { replayCommand } from './commands/replay';
-import { exportCommand } from './commands/export';
 
 export interface CliIo {
   /** Text, or raw bytes (export --format raw of a binary body). */
@@ -52,17 +44,20 @@ export interface CommandContext {
 /** Each command is a yargs command module built from the shared context; add new ones to COMMANDS. */
 export type CommandFactory = (context: CommandContext) => CommandModule<object, any>;
 
-// In the order of the user's loop; --help lists them so.
-const COMMANDS: ReadonlyArray<{ name: string; build: CommandFactory }> = [
-  { name: 'start', build: startCommand },
-  { name: 'run', build: runCommand },
-  { name: 'env', build: envCommand },
-  { name: 'tail', build: (context) => tailCommand(context) },
-  { name: 'show', build: showCommand },
-  { name: 'replay', build: replayCommand },
-  { name: 'export', build: (context) => exportCommand(context) },
-  { name: 'ca', build: caCommand },
+// In the order of the user's loop; --help lists them so. Each module is loaded only when needed (see buildParser):
+// loading all eight pulled in the diagnosis, replay and export stacks and cost `proxydoc start` ~100 ms.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const COMMANDS: ReadonlyArray<{ name: string; load: () => CommandFactory }> = [
+  { name: 'start', load: () => (require('./commands/start') as typeof import('./commands/start')).startCommand },
+  { name: 'run', load: () => (require('./commands/run') as typeof import('./commands/run')).runCommand },
+  { name: 'env', load: () => (require('./commands/env') as typeof import('./commands/env')).envCommand },
+  { name: 'tail', load: () => (context) => (require('./commands/tail') as typeof import('./commands/tail')).tailCommand(context) },
+  { name: 'show', load: () => (require('./commands/show') as typeof import('./commands/show')).showCommand },
+  { name: 'replay', load: () => (require('./commands/replay') as typeof import('./commands/replay')).replayCommand },
+  { name: 'export', load: () => (context) => (require('./commands/export') as typeof import('./commands/export')).exportCommand(context) },
+  { name: 'ca', load: () => (require('./commands/ca') as typeof import('./commands/ca')).caCommand },
 ];
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -197,8 +192,26 @@ function buildParser(context: CommandContext) {
         'Set PROXYDOC_DEBUG=1 to get stack traces of unexpected errors.',
       ].join('\n'),
     );
-  for (const command of COMMANDS) parser = parser.command(command.build(context));
+  // A command named first on the line is the only one yargs needs; anything else (--help, a typo, options before
+  // the command) gets them all, so the overview and the "unknown command" message stay complete.
+  const chosen = findCommand(context.argv);
+  for (const command of COMMANDS) {
+    if (chosen === undefined || command.name === chosen) parser = parser.command(command.load()(context));
+  }
+  skipHelpCaching(parser);
   return parser;
+}
+
+/**
+ * yargs 17 renders the command's whole help page right after starting its handler (lib/command.js,
+ * cacheHelpMessage), only to print it if the handler fails; with showHelpOnFail(false) it is never printed. The
+ * rendering (cliui wrapping every option) cost `proxydoc start` 30–50 ms before its port opened. Internal API, so
+ * guarded: if a yargs version lacks it, nothing changes.
+ */
+function skipHelpCaching(parser: object): void {
+  type Internals = { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } };
+  const usage = (parser as Internals).getInternalMethods?.().getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
 }
 
 function reportError(error: unknown, argv: string[], io: CliIo): number {
@@ -248,7 +261,7 @@ function describeUsageError(message: string, argv: string[]): string {
   return message.charAt(0).toLowerCase() + message.slice(1);
 }
 
-function findCommand(argv: string[]): string | undefined {
+function findCommand(argv: readonly string[]): string | undefined {
   const first = argv.find((arg) => !arg.startsWith('-'));
   return COMMANDS.find((command) => command.name === first)?.name;
 }
