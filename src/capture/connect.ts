@@ -108,6 +108,8 @@ export function handleConnect(env: ConnectEnv, req: http.IncomingMessage, socket
 }
 
 function interceptTls(env: ConnectEnv, req: http.IncomingMessage, socket: net.Socket, target: InterceptedTarget): void {
+  // The upstream's TCP and TLS handshakes run while the client's handshake with proxydoc does, instead of after it.
+  env.upstream.preconnect({ scheme: 'https', host: target.host, port: target.port });
   let reported = false;
   const rejected = (code: string, message: string): void => {
     if (reported) return;

@@ -13,6 +13,7 @@ import { maskProxyAuthorization, type Refusal } from './access';
 import { BodyCapture } from './body-capture';
 import type { Clock } from './clock';
 import type { Recorder } from './recorder';
+import { preconnectProgress } from './upstream';
 
 export interface CaptureEnv {
   recorder: Recorder;
@@ -107,12 +108,16 @@ export class PendingExchange {
       const protocol = tlsSocket?.getProtocol?.();
       if (protocol) this.upstream.tls = protocol;
     };
-    if (reused) {
+    // A connection opened ahead (Upstream.preconnect) whose handshakes are done is ready like a pooled one: its
+    // dns/connect/tls ran while the client was still handshaking with proxydoc, not during this exchange.
+    if (reused || preconnectProgress(socket) === 'secured') {
       describe();
       onReady();
       return;
     }
     socket.once('lookup', () => (this.marks.lookup = this.now()));
+    // Opened ahead and past TCP already: only the TLS handshake remains, so a failure is placed in 'tls'.
+    if (tlsSocket && !socket.connecting && preconnectProgress(socket) === 'connecting') this.marks.connect = this.now();
     if (tlsSocket) {
       socket.once('connect', () => (this.marks.connect = this.now()));
       socket.once('secureConnect', () => {

@@ -156,10 +156,86 @@ export function openProxyTunnel(proxy: UpstreamProxy, host: string, port: number
   });
 }
 
+/** How long a connection opened ahead of its first request waits for it before it is closed. */
+const PRECONNECT_IDLE_MS = 30_000;
+
+/** Connections opened ahead of their request, and whether their TLS handshake is done (see PreconnectingAgent). */
+const preconnected = new WeakMap<net.Socket, { secured: boolean }>();
+
+/**
+ * Whether `socket` was opened ahead of its first request: 'secured' once its TLS handshake is done (the exchange has
+ * no dns/connect/tls phase of its own then), 'connecting' while it is still under way.
+ */
+export function preconnectProgress(socket: net.Socket): 'secured' | 'connecting' | undefined {
+  const state = preconnected.get(socket);
+  if (!state) return undefined;
+  return state.secured ? 'secured' : 'connecting';
+}
+
+type AgentConnectOptions = tls.ConnectionOptions & { host?: string; port?: number; _agentKey?: string };
+
+/**
+ * An https.Agent that can open a connection before its first request: when a client's TLS handshake with proxydoc
+ * starts, the upstream's TCP and TLS handshakes run alongside it instead of after the client's first request —
+ * what mitmproxy does for the same reason (it connects upstream first). The socket is made exactly as the agent
+ * would make it (same options, same session cache) and handed to the agent when the request asks for a connection,
+ * after which the pool treats it like any other.
+ */
+class PreconnectingAgent extends https.Agent {
+  private readonly ready = new Map<string, { socket: tls.TLSSocket; timer: NodeJS.Timeout }>();
+
+  preconnect(requestOptions: https.RequestOptions): void {
+    const options = { ...requestOptions, ...(this as unknown as { options: https.AgentOptions }).options } as https.RequestOptions;
+    const name = this.getName(options);
+    // A pooled connection, or one already on its way, serves the first request as well.
+    if (this.ready.has(name) || (this.freeSockets[name]?.length ?? 0) > 0) return;
+    const socket = super.createConnection({ ...options, _agentKey: name, encoding: null } as AgentConnectOptions) as tls.TLSSocket;
+    const state = { secured: false };
+    preconnected.set(socket, state);
+    const forget = (): void => {
+      const entry = this.ready.get(name);
+      if (entry?.socket !== socket) return;
+      clearTimeout(entry.timer);
+      this.ready.delete(name);
+    };
+    const timer = setTimeout(() => {
+      forget();
+      socket.destroy();
+    }, PRECONNECT_IDLE_MS);
+    timer.unref();
+    this.ready.set(name, { socket, timer });
+    socket.once('secureConnect', () => (state.secured = true));
+    // Until a request takes it, a failure only means the request opens its own connection and meets the failure
+    // there, where it is classified and recorded.
+    socket.on('error', forget);
+    socket.once('close', forget);
+  }
+
+  override createConnection(options: AgentConnectOptions, callback: (error: Error | null, socket?: Duplex) => void): Duplex | undefined {
+    const name = options._agentKey;
+    const entry = name !== undefined ? this.ready.get(name) : undefined;
+    if (name !== undefined && entry && !entry.socket.destroyed) {
+      clearTimeout(entry.timer);
+      this.ready.delete(name);
+      return entry.socket;
+    }
+    return (super.createConnection as (options: AgentConnectOptions, callback: (error: Error | null, socket?: Duplex) => void) => Duplex | undefined)(options, callback);
+  }
+
+  override destroy(): void {
+    for (const { socket, timer } of this.ready.values()) {
+      clearTimeout(timer);
+      socket.destroy();
+    }
+    this.ready.clear();
+    super.destroy();
+  }
+}
+
 export class Upstream {
   private readonly httpAgent: http.Agent;
   private readonly proxiedHttpAgent?: http.Agent;
-  private httpsAgents?: { direct: https.Agent; proxied?: https.Agent };
+  private httpsAgents?: { direct: PreconnectingAgent; proxied?: https.Agent };
   // LIFO reuse keeps the fewest sockets warm; the upstream's Keep-Alive timeout hint is honoured by Node.
   private readonly agentOptions = { keepAlive: true, maxFreeSockets: 256, scheduling: 'lifo' as const };
 
@@ -172,7 +248,7 @@ export class Upstream {
    * The HTTPS agents, made on the first HTTPS request: with --upstream-ca their secure context parses Node's ~140
    * root certificates (70–90 ms), which would otherwise delay the moment the port opens.
    */
-  private tlsAgents(): { direct: https.Agent; proxied?: https.Agent } {
+  private tlsAgents(): { direct: PreconnectingAgent; proxied?: https.Agent } {
     if (this.httpsAgents) return this.httpsAgents;
     const options = this.options;
     // `ca` replaces Node's root store, so extra CAs are added to it rather than given alone. The context is built
@@ -182,7 +258,7 @@ export class Upstream {
       ...(options.extraCaPems.length > 0 ? { secureContext: tls.createSecureContext({ ca: [...tls.rootCertificates, ...options.extraCaPems] }) } : {}),
     };
     this.httpsAgents = {
-      direct: new https.Agent({ ...this.agentOptions, ...tlsOptions }),
+      direct: new PreconnectingAgent({ ...this.agentOptions, ...tlsOptions }),
       ...(options.proxy ? { proxied: new TunnelingAgent(options.proxy, { ...this.agentOptions, ...tlsOptions }) } : {}),
     };
     return this.httpsAgents;
@@ -223,6 +299,16 @@ export class Upstream {
       agent: proxy ? this.tlsAgents().proxied : this.tlsAgents().direct,
     };
     return { send: sendHttps, options: tlsTarget, viaProxy: proxy?.display };
+  }
+
+  /**
+   * Opens the connection an intercepted tunnel's first request will need, while the client's TLS handshake with
+   * proxydoc is still going on. Direct HTTPS only; a no-op when a pooled connection exists.
+   */
+  preconnect(target: UpstreamTarget): void {
+    if (target.scheme !== 'https' || this.proxyFor(target.host, target.port)) return;
+    const options = this.prepare(target, 'GET', '/', []).options;
+    this.tlsAgents().direct.preconnect(options as https.RequestOptions);
   }
 
   /** A raw TCP connection for a blind tunnel, direct or through the upstream proxy. */
