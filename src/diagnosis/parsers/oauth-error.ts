@@ -30,6 +30,8 @@ export interface OAuthError {
 }
 
 const ERROR_CODE = /^[a-z][a-z0-9_.-]{0,99}$/;
+/** Far above any real `error=…&error_description=…&error_uri=…` answer (GitHub's are under 300 bytes). */
+const MAX_FORM_ERROR_LENGTH = 8192;
 const FORM_BODY = /^[A-Za-z0-9_.~%+-]+=[^&\s]*(?:&[A-Za-z0-9_.~%+-]+=[^&\s]*)*$/;
 
 /**
@@ -44,7 +46,8 @@ export function parseOAuthErrorBody(text: string | undefined, contentType?: stri
   const jsonAllowed = type === undefined || type === 'text/plain' || type === 'application/json' || /\+json$/.test(type);
   const formAllowed = type === undefined || type === 'text/plain' || type === 'application/x-www-form-urlencoded';
   if (jsonAllowed && trimmed.startsWith('{')) return fromJson(trimmed);
-  if (formAllowed && FORM_BODY.test(trimmed)) return fromForm(trimmed);
+  // An OAuth error form is a few short fields; the cheap checks keep the regex off every large text/plain body.
+  if (formAllowed && trimmed.length <= MAX_FORM_ERROR_LENGTH && trimmed.includes('error=') && FORM_BODY.test(trimmed)) return fromForm(trimmed);
   return undefined;
 }
 
