@@ -26,8 +26,12 @@ export function maskSecret(value: string): string {
   return `‹${codePointCount(value)} chars, sha256:${digest}›`;
 }
 
-/** What this module writes for a secret: a mask, optionally after a JWT summary. Never masked a second time. */
-const MASK_SHAPE = /^(?:JWT\{[^\r\n]*\} )?‹\d+ chars, sha256:[0-9a-f]{6}›$/;
+/**
+ * What this module writes for a secret: a mask, optionally after a JWT summary. Never masked a second time. Nor is
+ * `‹not recorded›`, what the capture stores for the --proxy-auth credential (capture/access.ts NOT_RECORDED):
+ * masked, it would read as a recorded 14-character password.
+ */
+const MASK_SHAPE = /^(?:(?:JWT\{[^\r\n]*\} )?‹\d+ chars, sha256:[0-9a-f]{6}›|‹not recorded›)$/;
 /** A mask anywhere in a text (a value redacted on an earlier pass, or a JWT summary's `JWT{alg=…} ‹…›`). */
 const MASK_INSIDE = /‹\d+ chars, sha256:[0-9a-f]{6}›/;
 /** A mask at the start of a text (a URL's user name masked on an earlier pass). */

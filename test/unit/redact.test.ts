@@ -165,6 +165,12 @@ describe('redactHeaderValue', () => {
     expect(out).toBe(`https://app.example.com/cb?code=${maskSecret('SplxlOBeZQQYbYS6WxSbIA')}&state=xyz`);
   });
 
+  it("leaves the placeholder the capture records for proxydoc's own credential as it is", () => {
+    expect(redactHeaderValue('Proxy-Authorization', 'Basic ‹not recorded›')).toBe('Basic ‹not recorded›');
+    // Only the placeholder itself: a real value that merely contains it is still a secret.
+    expect(redactHeaderValue('Proxy-Authorization', 'Basic x‹not recorded›')).toBe(`Basic ${maskSecret('x‹not recorded›')}`);
+  });
+
   it('masks a JWT in a header nobody listed', () => {
     expect(redactHeaderValue('X-Amzn-Oidc-Data', JWT)).toBe(`${JWT_SUMMARY} ${maskSecret(JWT)}`);
   });

@@ -17,6 +17,7 @@ import {
   parseStatusList,
   type RecordFilter,
 } from '../../log/filter';
+import { redactRecord } from '../../log/redact';
 import { formatAnnotated } from '../../present/exchange-line';
 import { CommandUsageError } from '../errors';
 import type { CommandContext } from '../main';
@@ -46,7 +47,8 @@ export function tailCommand(context: CommandContext, services: Partial<TailServi
             'by its findings. Filters combine: an exchange is shown when it matches every filter',
             'given, and any of the values listed in one filter. With --follow, new exchanges are',
             'printed as the proxy records them, also after the file was replaced by a new run.',
-            'Secrets are redacted; colour is used on a terminal.',
+            'Secrets are redacted, --json included, unless --include-secrets; colour is used on a',
+            'terminal.',
           ].join('\n'),
         )
         .options({
@@ -101,7 +103,12 @@ export function tailCommand(context: CommandContext, services: Partial<TailServi
           json: {
             type: 'boolean',
             group: 'Output:',
-            describe: 'print the full records as JSON lines for jq (secrets included, as in exchanges.jsonl)',
+            describe: 'print the full records as JSON lines for jq, masked unless --include-secrets',
+          },
+          'include-secrets': {
+            type: 'boolean',
+            group: 'Output:',
+            describe: 'with --json, print credentials as recorded (as in exchanges.jsonl) instead of masked',
           },
           utc: {
             type: 'boolean',
@@ -190,6 +197,8 @@ export async function runTail(flags: Record<string, unknown>, context: CommandCo
   const file = recordsFileOf(config.logDir);
   const follow = flags.follow === true;
   const json = flags.json === true;
+  // Like `show --json`: JSON lines end up in terminals, tickets and CI logs as often as in jq.
+  const includeSecrets = flags.includeSecrets === true;
   const color = !json && colorEnabled(flags, context.io);
   const timeZone = flags.utc === true ? 'utc' : 'local';
   const filtered = !isEmptyFilter(filter);
@@ -197,7 +206,7 @@ export async function runTail(flags: Record<string, unknown>, context: CommandCo
   const print = (record: ExchangeRecord): void => {
     if (filtered && !matchesFilter(record, filter, services.nowMs())) return;
     if (json) {
-      context.io.stdout(`${JSON.stringify(record)}\n`);
+      context.io.stdout(`${JSON.stringify(includeSecrets ? record : redactRecord(record))}\n`);
       return;
     }
     // The same formatter as proxydoc.log, which redacts the URL and what findings quote.
