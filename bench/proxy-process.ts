@@ -21,6 +21,8 @@ export interface ProxydocOptions {
   cpuProfileDir?: string;
   /** …under this file name. */
   cpuProfileName?: string;
+  /** Start with a Node inspector on a loopback port (--inspect=127.0.0.1:0); its address is then in inspectorUrl. */
+  inspect?: boolean;
 }
 
 export interface RunningProxydoc {
@@ -30,6 +32,8 @@ export interface RunningProxydoc {
   caPath: string;
   /** From spawn() to the open port. */
   startupMs: number;
+  /** The inspector's ws:// address, when started with `inspect`. */
+  inspectorUrl?: string;
   /** What it printed on stderr so far (on a clean stop: how many exchanges it recorded, and lost). */
   stderr(): string;
   /** SIGTERM (proxydoc's clean stop, which also lets --cpu-prof write its file) and wait for the exit. */
@@ -49,6 +53,7 @@ function connectOnce(port: number): Promise<void> {
 export function startProxydoc(options: ProxydocOptions): Promise<RunningProxydoc> {
   const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
   if (options.cpuProfileDir && options.cpuProfileName) nodeArgs.push(`--cpu-prof-name=${options.cpuProfileName}`);
+  if (options.inspect) nodeArgs.push('--inspect=127.0.0.1:0');
   const args = [...nodeArgs, BIN, 'start', '--port', '0', '--log-dir', options.logDir, '--ca-dir', options.caDir];
   if (options.upstreamCaPath) args.push('--upstream-ca', options.upstreamCaPath);
   const started = process.hrtime.bigint();
@@ -66,6 +71,13 @@ export function startProxydoc(options: ProxydocOptions): Promise<RunningProxydoc
       const match = /listening on (http:\/\/[^\s]+:(\d+))/.exec(stdout);
       if (!match) return;
       ready = true;
+      // Node prints the inspector's address on stderr before running the script, so it is there by now.
+      const inspectorUrl = options.inspect ? /Debugger listening on (ws:\/\/\S+)/.exec(stderr)?.[1] : undefined;
+      if (options.inspect && !inspectorUrl) {
+        child.kill('SIGTERM');
+        reject(new Error(`proxydoc started without an inspector address on stderr: ${stderr.trim()}`));
+        return;
+      }
       const port = Number(match[2]);
       connectOnce(port).then(
         () => {
@@ -75,6 +87,7 @@ export function startProxydoc(options: ProxydocOptions): Promise<RunningProxydoc
             url: match[1],
             caPath: path.join(options.caDir, 'ca.pem'),
             startupMs,
+            inspectorUrl,
             stderr: () => stderr,
             stop: async () => {
               if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

@@ -7,14 +7,12 @@
  * Prints {"http":PORT,"https":PORT} on stdout once listening; exits when its stdin closes (the bench ended or
  * died) or on SIGTERM.
  */
-import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type * as net from 'node:net';
+import { runTargetProcess, streamChunks } from './serve-helpers';
 
 const SMALL_BODY = Buffer.alloc(1024, 'x');
 const MIB = 1024 * 1024;
-const CHUNK = Buffer.alloc(MIB, 'y');
 
 function handler(req: http.IncomingMessage, res: http.ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://target');
@@ -43,51 +41,8 @@ function handler(req: http.IncomingMessage, res: http.ServerResponse): void {
   res.end();
 }
 
-/** Writes `count` copies of the shared chunk, waiting for 'drain' so memory stays flat whatever the reader's pace. */
-function streamChunks(res: http.ServerResponse, count: number): void {
-  let left = count;
-  const pump = (): void => {
-    while (left > 0) {
-      left -= 1;
-      if (left === 0) {
-        res.end(CHUNK);
-        return;
-      }
-      if (!res.write(CHUNK)) {
-        res.once('drain', pump);
-        return;
-      }
-    }
-    res.end();
-  };
-  res.on('error', () => undefined);
-  pump();
-}
-
-function listen(server: net.Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port));
-  });
-}
-
-async function main(): Promise<void> {
-  const [keyPath, chainPath] = process.argv.slice(2);
-  if (!keyPath || !chainPath) throw new Error('usage: target-server.js KEY_PEM CHAIN_PEM');
+runTargetProcess('target-server', (tls) => {
   // keepAliveTimeout: generous, so an idle moment between warm-up and measurement never closes a pooled connection.
   const options = { keepAliveTimeout: 60_000 };
-  const httpServer = http.createServer(options, handler);
-  const httpsServer = https.createServer({ ...options, key: fs.readFileSync(keyPath), cert: fs.readFileSync(chainPath) }, handler);
-  const [httpPort, httpsPort] = await Promise.all([listen(httpServer), listen(httpsServer)]);
-  process.stdout.write(`${JSON.stringify({ http: httpPort, https: httpsPort })}\n`);
-  const exit = (): never => process.exit(0);
-  process.stdin.on('end', exit);
-  process.stdin.on('error', exit);
-  process.stdin.resume();
-  process.on('SIGTERM', exit);
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`target-server: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
+  return { http: http.createServer(options, handler), https: https.createServer({ ...options, ...tls }, handler) };
 });

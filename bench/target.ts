@@ -1,5 +1,5 @@
 /**
- * The benchmark's target: its certificates and its process (target-server.ts).
+ * The benchmark's target: its certificates and its process (target-server.ts; the soak's is soak-target.ts).
  *
  * Certificates: a private CA made by proxydoc's own src/ca (as the integration tests do), and one leaf valid for
  * 127.0.0.1 and *.proxydoc-bench.test. The wildcard lets S3 use a new host name per request without the target
@@ -75,9 +75,9 @@ export interface RunningTarget {
   stop(): Promise<void>;
 }
 
-/** Starts target-server.js in its own process and waits for its ports. */
-export function startTarget(certs: TargetCerts): Promise<RunningTarget> {
-  const child = spawnTracked(process.execPath, [path.join(__dirname, 'target-server.js'), certs.keyPath, certs.chainPath]);
+/** Starts a target script (the bench's target-server.js, or the soak's soak-target.js) in its own process and waits for its ports. */
+export function startTarget(certs: TargetCerts, script = 'target-server.js'): Promise<RunningTarget> {
+  const child = spawnTracked(process.execPath, [path.join(__dirname, script), certs.keyPath, certs.chainPath]);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -97,6 +97,6 @@ export function startTarget(certs: TargetCerts): Promise<RunningTarget> {
         },
       });
     });
-    void exited.then(() => reject(new Error(`the target server exited before listening: ${stderr.trim()}`)));
+    void exited.then(() => reject(new Error(`the target server (${script}) exited before listening: ${stderr.trim()}`)));
   });
 }
