@@ -13,7 +13,7 @@ import { maskProxyAuthorization, type Refusal } from './access';
 import { BodyCapture } from './body-capture';
 import type { Clock } from './clock';
 import type { Recorder } from './recorder';
-import { preconnectProgress } from './upstream';
+import { takePreconnectState } from './upstream';
 
 export interface CaptureEnv {
   recorder: Recorder;
@@ -108,16 +108,17 @@ export class PendingExchange {
       const protocol = tlsSocket?.getProtocol?.();
       if (protocol) this.upstream.tls = protocol;
     };
-    // A connection opened ahead (Upstream.preconnect) whose handshakes are done is ready like a pooled one: its
-    // dns/connect/tls ran while the client was still handshaking with proxydoc, not during this exchange.
-    if (reused || preconnectProgress(socket) === 'secured') {
+    // A connection opened ahead (Upstream.preconnect) made its dns/connect/tls while the client was still
+    // handshaking with proxydoc: the record keeps how long they took (they tell about the upstream), though this
+    // exchange did not wait for all of them. Once its handshakes are done it is ready like a pooled one.
+    const early = reused ? undefined : takePreconnectState(socket);
+    if (early) Object.assign(this.marks, early.marks);
+    if (reused || early?.secured) {
       describe();
       onReady();
       return;
     }
     socket.once('lookup', () => (this.marks.lookup = this.now()));
-    // Opened ahead and past TCP already: only the TLS handshake remains, so a failure is placed in 'tls'.
-    if (tlsSocket && !socket.connecting && preconnectProgress(socket) === 'connecting') this.marks.connect = this.now();
     if (tlsSocket) {
       socket.once('connect', () => (this.marks.connect = this.now()));
       socket.once('secureConnect', () => {

@@ -34,6 +34,8 @@ export interface UpstreamOptions {
   noProxy: string[];
   /** Largest response head accepted from an upstream. */
   maxHeaderSize: number;
+  /** The capture clock, for the timing marks of connections opened ahead (see preconnect). */
+  monotonicMs?: () => number;
 }
 
 export interface UpstreamTarget {
@@ -159,17 +161,23 @@ export function openProxyTunnel(proxy: UpstreamProxy, host: string, port: number
 /** How long a connection opened ahead of its first request waits for it before it is closed. */
 const PRECONNECT_IDLE_MS = 30_000;
 
-/** Connections opened ahead of their request, and whether their TLS handshake is done (see PreconnectingAgent). */
-const preconnected = new WeakMap<net.Socket, { secured: boolean }>();
+/** A connection opened ahead of its first request: when its socket, lookup, TCP and TLS handshakes happened. */
+export interface PreconnectState {
+  secured: boolean;
+  marks: { socket: number; lookup?: number; connect?: number; secureConnect?: number };
+}
+
+/** Connections opened ahead of their request (see PreconnectingAgent). */
+const preconnected = new WeakMap<net.Socket, PreconnectState>();
 
 /**
- * Whether `socket` was opened ahead of its first request: 'secured' once its TLS handshake is done (the exchange has
- * no dns/connect/tls phase of its own then), 'connecting' while it is still under way.
+ * The state of `socket` if it was opened ahead of its first request (see Upstream.preconnect), once: the exchange
+ * that takes it gets its handshake marks, and later exchanges on the pooled connection see a reused one.
  */
-export function preconnectProgress(socket: net.Socket): 'secured' | 'connecting' | undefined {
+export function takePreconnectState(socket: net.Socket): PreconnectState | undefined {
   const state = preconnected.get(socket);
-  if (!state) return undefined;
-  return state.secured ? 'secured' : 'connecting';
+  preconnected.delete(socket);
+  return state;
 }
 
 type AgentConnectOptions = tls.ConnectionOptions & { host?: string; port?: number; _agentKey?: string };
@@ -184,14 +192,23 @@ type AgentConnectOptions = tls.ConnectionOptions & { host?: string; port?: numbe
 class PreconnectingAgent extends https.Agent {
   private readonly ready = new Map<string, { socket: tls.TLSSocket; timer: NodeJS.Timeout }>();
 
+  constructor(
+    options: https.AgentOptions,
+    private readonly now: () => number,
+  ) {
+    super(options);
+  }
+
   preconnect(requestOptions: https.RequestOptions): void {
     const options = { ...requestOptions, ...(this as unknown as { options: https.AgentOptions }).options } as https.RequestOptions;
     const name = this.getName(options);
     // A pooled connection, or one already on its way, serves the first request as well.
     if (this.ready.has(name) || (this.freeSockets[name]?.length ?? 0) > 0) return;
     const socket = super.createConnection({ ...options, _agentKey: name, encoding: null } as AgentConnectOptions) as tls.TLSSocket;
-    const state = { secured: false };
+    const state: PreconnectState = { secured: false, marks: { socket: this.now() } };
     preconnected.set(socket, state);
+    socket.once('lookup', () => (state.marks.lookup = this.now()));
+    socket.once('connect', () => (state.marks.connect = this.now()));
     const forget = (): void => {
       const entry = this.ready.get(name);
       if (entry?.socket !== socket) return;
@@ -204,7 +221,10 @@ class PreconnectingAgent extends https.Agent {
     }, PRECONNECT_IDLE_MS);
     timer.unref();
     this.ready.set(name, { socket, timer });
-    socket.once('secureConnect', () => (state.secured = true));
+    socket.once('secureConnect', () => {
+      state.marks.secureConnect = this.now();
+      state.secured = true;
+    });
     // Until a request takes it, a failure only means the request opens its own connection and meets the failure
     // there, where it is classified and recorded.
     socket.on('error', forget);
@@ -258,7 +278,7 @@ export class Upstream {
       ...(options.extraCaPems.length > 0 ? { secureContext: tls.createSecureContext({ ca: [...tls.rootCertificates, ...options.extraCaPems] }) } : {}),
     };
     this.httpsAgents = {
-      direct: new PreconnectingAgent({ ...this.agentOptions, ...tlsOptions }),
+      direct: new PreconnectingAgent({ ...this.agentOptions, ...tlsOptions }, options.monotonicMs ?? (() => performance.now())),
       ...(options.proxy ? { proxied: new TunnelingAgent(options.proxy, { ...this.agentOptions, ...tlsOptions }) } : {}),
     };
     return this.httpsAgents;

@@ -25,11 +25,14 @@ function openInterceptedTunnel(harness: Harness, authority: string): Promise<tls
 function requestOver(secure: tls.TLSSocket, authority: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    secure.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       chunks.push(chunk);
       const text = Buffer.concat(chunks).toString('latin1');
-      if (text.includes('\r\n\r\n') && text.endsWith('ok')) resolve(text);
-    });
+      if (!text.includes('\r\n\r\n') || !text.endsWith('ok')) return;
+      secure.off('data', onData);
+      resolve(text);
+    };
+    secure.on('data', onData);
     secure.once('error', reject);
     secure.write(`GET /first HTTP/1.1\r\nHost: ${authority}\r\n\r\n`);
   });
@@ -78,9 +81,17 @@ describe('upstream connections opened ahead for intercepted HTTPS', () => {
       expect(upstreamConnections).toHaveLength(1);
       expect(record.upstream?.reusedConnection).toBe(false);
       expect(record.error).toBeUndefined();
-      // Its handshakes ran during the client's own: none of them is part of this exchange.
-      expect(record.phases.tls).toBeUndefined();
-      expect(record.phases.connect).toBeUndefined();
+      // Its handshakes ran during the client's own, and the record still says how long they took.
+      expect(record.phases.connect).toEqual(expect.any(Number));
+      expect(record.phases.tls).toEqual(expect.any(Number));
+      // A second request on the same tunnel reuses the pooled connection: no handshake phases of its own.
+      const again = await requestOver(tunnel, authority);
+      expect(again.startsWith('HTTP/1.1 200')).toBe(true);
+      const second = (await harness.records(2))[1];
+      expect(upstreamConnections).toHaveLength(1);
+      expect(second.upstream?.reusedConnection).toBe(true);
+      expect(second.phases.tls).toBeUndefined();
+      expect(second.phases.connect).toBeUndefined();
       tunnel.destroy();
     } finally {
       await harness.close();
