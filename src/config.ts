@@ -48,11 +48,22 @@ export interface ProxyConfig {
   noIntercept: string[];
   /** Bytes of each body kept in the record. */
   maxBodyCapture: number;
+  /** Rotate exchanges.jsonl and proxydoc.log (each on its own) before they grow past this many bytes; undefined = never. */
+  maxLogSize?: number;
+  /** Rotated files kept per log (name.1 … name.N) when maxLogSize is set. */
+  maxLogFiles: number;
+  /** Write exchanges.jsonl with credentials masked like proxydoc.log (replay and export can't reproduce them then). */
+  redactRecords: boolean;
   /** An http:// proxy that proxydoc itself sends upstream traffic through. */
   upstreamProxy?: string;
   /** Hosts reached directly even when upstreamProxy is set. */
   upstreamNoProxy: string[];
   connectTimeoutMs: number;
+  /**
+   * How long a client may take to send a request's headers (and, inside CONNECT, to finish its TLS handshake) before
+   * proxydoc cuts it with 408: the slowloris guard. Slow bodies and slow upstreams are never cut.
+   */
+  headersTimeoutMs: number;
   /** Timeouts of the app under test, so a diagnosis can say "this took longer than your 30 s client timeout". */
   timeouts: NamedTimeout[];
 }
@@ -69,9 +80,13 @@ export const DEFAULT_CONFIG: ProxyConfig = Object.freeze({
   insecureUpstream: false,
   noIntercept: [],
   maxBodyCapture: 1024 * 1024,
+  maxLogSize: undefined,
+  maxLogFiles: 5,
+  redactRecords: false,
   upstreamProxy: undefined,
   upstreamNoProxy: [],
   connectTimeoutMs: 30_000,
+  headersTimeoutMs: 60_000,
   timeouts: [],
 }) as ProxyConfig;
 
@@ -141,6 +156,9 @@ const SETTINGS: Record<Key, SettingSpec> = {
     env: 'PROXYDOC_MAX_BODY_CAPTURE',
     parse: parseSize,
   },
+  maxLogSize: { flag: { key: 'maxLogSize', label: '--max-log-size' }, env: 'PROXYDOC_MAX_LOG_SIZE', parse: parseLogSize },
+  maxLogFiles: { flag: { key: 'maxLogFiles', label: '--max-log-files' }, env: 'PROXYDOC_MAX_LOG_FILES', parse: parseLogFiles },
+  redactRecords: { flag: { key: 'redactRecords', label: '--redact-records' }, env: 'PROXYDOC_REDACT_RECORDS', parse: parseBoolean },
   upstreamProxy: {
     flag: { key: 'upstreamProxy', label: '--upstream-proxy' },
     env: 'PROXYDOC_UPSTREAM_PROXY',
@@ -156,6 +174,11 @@ const SETTINGS: Record<Key, SettingSpec> = {
     flag: { key: 'connectTimeout', label: '--connect-timeout' },
     env: 'PROXYDOC_CONNECT_TIMEOUT',
     parse: parseConnectTimeout,
+  },
+  headersTimeoutMs: {
+    flag: { key: 'headersTimeout', label: '--headers-timeout' },
+    env: 'PROXYDOC_HEADERS_TIMEOUT',
+    parse: parseConnectTimeout, // same shape: seconds from flags and env, milliseconds in the file
   },
   timeouts: { parse: parseTimeouts },
 };
@@ -548,6 +571,25 @@ function parseSize(raw: unknown, origin: Origin, key: Key): number {
     throw invalid(key, raw, origin, `at most ${bufferConstants.MAX_LENGTH} bytes fit in one capture; give a smaller size`);
   }
   return bytes;
+}
+
+/** --max-log-size: a size like 100m; "off" or 0 (null in the file) keeps one file that grows without limit. */
+function parseLogSize(raw: unknown, origin: Origin, key: Key): number | undefined {
+  if (raw === null && origin.kind === 'file') return undefined;
+  const text = asText(raw);
+  if (text !== undefined && text.trim().toLowerCase() === 'off') return undefined;
+  const bytes = text === undefined ? undefined : parseByteSize(text);
+  if (bytes === undefined || !Number.isSafeInteger(bytes)) {
+    throw invalid(key, raw, origin, 'expected a size like 100m or 1g (binary: 1m = 1 MiB), or off');
+  }
+  return bytes === 0 ? undefined : bytes;
+}
+
+function parseLogFiles(raw: unknown, origin: Origin, key: Key): number {
+  const text = asText(raw);
+  const count = text !== undefined && /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(count >= 1 && count <= 1000)) throw invalid(key, raw, origin, 'expected how many rotated files to keep, from 1 to 1000');
+  return count;
 }
 
 function parseUpstreamProxy(raw: unknown, origin: Origin, key: Key): string | undefined {

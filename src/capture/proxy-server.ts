@@ -7,9 +7,8 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type * as net from 'node:net';
 import * as os from 'node:os';
-import type { ProxyConfig } from '../config';
+import { ConfigError, type ProxyConfig } from '../config';
 import { LeafCertificates, loadOrCreateCa } from '../ca';
-import { diagnose } from '../diagnosis/diagnose';
 import type { ExchangeRecord } from '../model/exchange';
 import { pairsFromRaw } from '../model/headers';
 import { splitHostPort } from '../model/url';
@@ -18,7 +17,9 @@ import { systemClock, type Clock } from './clock';
 import { handleConnect, type InterceptedTarget } from './connect';
 import { clientAddressOf, forwardRequest, type ForwardEnv, type ForwardTarget } from './forward';
 import { PendingExchange } from './pending-exchange';
-import { Recorder, type DiagnoseFn } from './recorder';
+import { ANNOTATED_FILE, Recorder, type DiagnoseFn } from './recorder';
+import { describeFileError } from '../log/append-file';
+import { acquireLogDirLock, LogDirInUseError, type LogDirLock } from '../log/lock';
 import { removeStateFile, writeStateFile } from './state-file';
 import { forwardUpgrade } from './upgrade';
 import { MAX_HEADER_SIZE, matchesNoProxy, parseUpstreamProxy, Upstream } from './upstream';
@@ -70,21 +71,33 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDependencies = 
     proxy: config.upstreamProxy ? parseUpstreamProxy(config.upstreamProxy) : undefined,
     noProxy: config.upstreamNoProxy,
     maxHeaderSize: MAX_HEADER_SIZE,
+    monotonicMs: () => clock.monotonicMs(),
   });
-  const reportedWriteErrors = new Set<string>();
+  // Not in Recorder.open: `proxydoc replay` opens a Recorder on the same directory beside a running proxy.
+  const lock = await takeLogDirLock(config.logDir).catch((error: unknown) => {
+    upstream.destroy();
+    throw error;
+  });
   const recorder = await Recorder.open({
     logDir: config.logDir,
     clock,
-    diagnose: deps.diagnose ?? diagnose,
+    diagnose: deps.diagnose ?? diagnoseLoadedOnFirstUse(),
     userTimeouts: config.timeouts,
     onRecord: deps.onRecord,
-    onWriteError: (file, error) => {
-      // Once per file and error code, so a full disk doesn't flood the terminal; forwarding goes on regardless.
-      const key = `${file} ${error.code}`;
-      if (reportedWriteErrors.has(key)) return;
-      reportedWriteErrors.add(key);
-      warn(`cannot write ${file} in ${config.logDir}: ${error.code ?? error.message}; forwarding continues, records are being lost`);
-    },
+    maxLogSize: config.maxLogSize,
+    maxLogFiles: config.maxLogFiles,
+    redactRecords: config.redactRecords,
+    // Once per episode (until a write works again), so a full disk doesn't flood the terminal; forwarding goes on.
+    onWriteFailure: (file, error) =>
+      warn(
+        `cannot write ${file} in ${config.logDir}: ${describeFileError(error)}; forwarding continues, ${file === ANNOTATED_FILE ? 'annotated log entries' : 'records'} are being lost`,
+      ),
+    onWriteResumed: (file, lost) => warn(`writing ${file} in ${config.logDir} works again; ${lost}`),
+    onLogNotice: warn,
+  }).catch(async (error: unknown) => {
+    upstream.destroy();
+    await lock.release();
+    throw error;
   });
 
   const sockets = new Set<net.Socket>();
@@ -101,7 +114,10 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDependencies = 
     // A slow upload or a slow upstream is the behaviour users come to observe: proxydoc never cuts a request
     // itself. Only a client that never finishes its headers is cut (slowloris).
     requestTimeout: 0,
-    headersTimeout: 60_000,
+    headersTimeout: config.headersTimeoutMs,
+    // Node checks headersTimeout only on this interval (default 30 s): a short --headers-timeout needs checks
+    // often enough to cut within about 1.5× of it.
+    connectionsCheckingInterval: Math.max(10, Math.min(30_000, Math.round(config.headersTimeoutMs / 2))),
     keepAliveTimeout: 5_000,
     // The upstream decides about missing Host headers; a proxy must not answer for it.
     requireHostHeader: false,
@@ -255,7 +271,8 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDependencies = 
           server.emit('connection', adopted);
         },
         sawRequestOn: (adopted) => socketsWithRequests.has(adopted),
-        handshakeTimeoutMs: CLIENT_HANDSHAKE_TIMEOUT_MS,
+        // A TLS handshake that stalls is slowloris one layer down: --headers-timeout bounds it too.
+        handshakeTimeoutMs: Math.min(CLIENT_HANDSHAKE_TIMEOUT_MS, config.headersTimeoutMs),
         connectPorts: config.connectPorts,
       },
       req,
@@ -272,7 +289,11 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDependencies = 
       return;
     }
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
-    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nproxydoc could not parse this request (${error.code ?? 'parse error'}).\n`);
+    const reason =
+      error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? `proxydoc did not receive the request headers within ${config.headersTimeoutMs / 1000} s (--headers-timeout)`
+        : `proxydoc could not parse this request (${error.code ?? 'parse error'})`;
+    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${reason}.\n`);
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -287,6 +308,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDependencies = 
   }).catch(async (error) => {
     upstream.destroy();
     await recorder.close();
+    await lock.release();
     throw error;
   });
   server.on('error', (error) => warn(`server error: ${error.message}`));
@@ -321,10 +343,25 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDependencies = 
         upstream.destroy();
         // A state file left behind is harmless: readers check that its pid is alive.
         await Promise.all([recorder.close(), removeStateFile(config.logDir, state).catch(() => undefined)]);
+        // Last, once the records are flushed: the next proxydoc may start on this directory from here on.
+        await lock.release().catch(() => undefined);
       })();
       return closing;
     },
   };
+}
+
+/** One proxy per log directory (src/log/lock.ts). Another's lock is a setting in conflict: exit 2, like other refusals. */
+async function takeLogDirLock(logDir: string): Promise<LogDirLock> {
+  try {
+    return await acquireLogDirLock(logDir);
+  } catch (error) {
+    if (error instanceof LogDirInUseError) throw new ConfigError('logDir', error.message);
+    throw new ProxyStartError(
+      'PROXYDOC_ERR_LOG_DIR',
+      `cannot use the log directory ${logDir}: ${describeFileError(error as NodeJS.ErrnoException)}; check its permissions or pick another --log-dir`,
+    );
+  }
 }
 
 function stripPort(host: string): string {
@@ -332,11 +369,17 @@ function stripPort(host: string): string {
 }
 
 function readCaFile(file: string): string {
+  let text: string;
   try {
-    return fs.readFileSync(file, 'utf8');
+    text = fs.readFileSync(file, 'utf8');
   } catch (error) {
     throw new ProxyStartError('PROXYDOC_ERR_UPSTREAM_CA', `cannot read --upstream-ca file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; check the path`);
   }
+  // OpenSSL silently skips what is not a PEM certificate, which would surface much later as "unable to verify".
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ProxyStartError('PROXYDOC_ERR_UPSTREAM_CA', `--upstream-ca file ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----); give the CA certificate in PEM form`);
+  }
+  return text;
 }
 
 function listenError(error: NodeJS.ErrnoException, host: string, port: number): ProxyStartError {
@@ -350,4 +393,18 @@ function listenError(error: NodeJS.ErrnoException, host: string, port: number): 
     return new ProxyStartError('PROXYDOC_ERR_LISTEN', `not allowed to listen on port ${port}: ports below 1024 need privileges; pick another with --port`);
   }
   return new ProxyStartError('PROXYDOC_ERR_LISTEN', `cannot listen on ${host}:${port}: ${error.message}`);
+}
+
+/**
+ * The diagnosis engine (40 rules and their knowledge tables: ~90 ms to load, ~10 MiB) is loaded with the first
+ * record rather than at start-up, so the port opens sooner and an idle proxy stays small. The first record pays
+ * the load once, after its response has already gone to the client.
+ */
+function diagnoseLoadedOnFirstUse(): DiagnoseFn {
+  let loaded: DiagnoseFn | undefined;
+  return (record, context) => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    loaded ??= (require('../diagnosis/diagnose') as typeof import('../diagnosis/diagnose')).diagnose;
+    return loaded(record, context);
+  };
 }

@@ -10,7 +10,8 @@ import { LRUCache } from 'lru-cache';
 import type { ExchangeRecord } from '../model/exchange';
 import { originOf } from '../model/url';
 import type { DiagnosisContext, UserTimeout } from '../diagnosis/rule';
-import { AppendOnlyFile } from '../log/append-file';
+import { AppendOnlyFile, describeLostWrites, type LostWritesEpisode } from '../log/append-file';
+import { redactRecord } from '../log/redact';
 import { formatAnnotated } from '../present/exchange-line';
 import type { Clock } from './clock';
 
@@ -23,6 +24,17 @@ export interface RecorderOptions {
   userTimeouts: readonly UserTimeout[];
   /** Called once per failed batch of writes, with the file and the reason. */
   onWriteError?: (file: string, error: NodeJS.ErrnoException) => void;
+  /** A file's first failed write since it last worked (an episode starts): tell the user once. */
+  onWriteFailure?: (file: string, error: NodeJS.ErrnoException) => void;
+  /** Writing a file works again after an episode; `lost` says how much, already noted in proxydoc.log. */
+  onWriteResumed?: (file: string, lost: string) => void;
+  /** A log file moved, deleted, recreated or not rotated: worth telling, nothing lost by it. */
+  onLogNotice?: (message: string) => void;
+  /** Rotate each file before it passes this many bytes (undefined: never), keeping maxLogFiles old ones. */
+  maxLogSize?: number;
+  maxLogFiles?: number;
+  /** Mask credentials in exchanges.jsonl as in proxydoc.log (--redact-records). */
+  redactRecords?: boolean;
   /** Called with every finished record (the `run` command prints them live). */
   onRecord?: (record: ExchangeRecord, annotated: string) => void;
 }
@@ -46,14 +58,32 @@ export class Recorder {
     lastSeq: number,
   ) {
     this.seq = lastSeq;
-    const onError = (file: string) => (error: NodeJS.ErrnoException) => options.onWriteError?.(file, error);
-    this.records = new AppendOnlyFile(path.join(options.logDir, RECORDS_FILE), { onError: onError(RECORDS_FILE) });
-    this.annotated = new AppendOnlyFile(path.join(options.logDir, ANNOTATED_FILE), { onError: onError(ANNOTATED_FILE) });
+    const fileOptions = (file: string, items: { one: string; many: string }) => ({
+      maxSize: options.maxLogSize,
+      maxFiles: options.maxLogFiles,
+      now: () => options.clock.epochMs(),
+      onError: (error: NodeJS.ErrnoException) => options.onWriteError?.(file, error),
+      onFailure: (error: NodeJS.ErrnoException) => options.onWriteFailure?.(file, error),
+      onRecovery: (episode: LostWritesEpisode) => {
+        const lost = describeLostWrites(episode, items);
+        // The log itself says where records are missing, so a reader of it later knows the gap is not silence.
+        this.annotated.append(`proxydoc: could not write ${file}: ${lost}; writing works again`);
+        options.onWriteResumed?.(file, lost);
+      },
+      onNotice: options.onLogNotice,
+    });
+    this.records = new AppendOnlyFile(path.join(options.logDir, RECORDS_FILE), fileOptions(RECORDS_FILE, { one: 'record', many: 'records' }));
+    this.annotated = new AppendOnlyFile(
+      path.join(options.logDir, ANNOTATED_FILE),
+      fileOptions(ANNOTATED_FILE, { one: 'entry', many: 'entries' }),
+    );
   }
 
   static async open(options: RecorderOptions): Promise<Recorder> {
     await fs.promises.mkdir(options.logDir, { recursive: true, mode: 0o700 });
-    const lastSeq = await readLastSeq(path.join(options.logDir, RECORDS_FILE));
+    const recordsFile = path.join(options.logDir, RECORDS_FILE);
+    // Just after a rotation the current file may hold no record yet: the last seq is then in the rotated one.
+    const lastSeq = (await readLastSeq(recordsFile)) || (await readLastSeq(`${recordsFile}.1`));
     return new Recorder(options, lastSeq);
   }
 
@@ -83,7 +113,7 @@ export class Recorder {
       record.findings = []; // the engine guards each rule; this only protects the record from an engine bug
     }
     this.remember(key, record);
-    this.records.append(JSON.stringify(record));
+    this.records.append(JSON.stringify(this.options.redactRecords ? redactRecord(record) : record));
     const annotated = formatAnnotated(record, { color: false, timeZone: 'local' });
     this.annotated.append(annotated);
     this.options.onRecord?.(record, annotated);
@@ -109,12 +139,15 @@ export class Recorder {
     return this.records.writtenLines;
   }
 
+  /** exchanges.jsonl first: when its writing recovers, the note about the lost records goes to proxydoc.log. */
   async flush(): Promise<void> {
-    await Promise.all([this.records.flush(), this.annotated.flush()]);
+    await this.records.flush();
+    await this.annotated.flush();
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.records.close(), this.annotated.close()]);
+    await this.records.close();
+    await this.annotated.close();
   }
 
   private recentHistory(key: string, now: number): ExchangeRecord[] {
@@ -152,28 +185,51 @@ function withoutBodies(record: ExchangeRecord): ExchangeRecord {
   return slim;
 }
 
-/** The seq of the last complete record in an existing exchanges.jsonl (0 when there is none). */
+/**
+ * The highest seq among the last records of an existing exchanges.jsonl (0 when there is none). seq is drawn when an
+ * exchange starts and its record written when it ends, so the last line is not always the highest: a slow exchange
+ * finishes after quicker, later ones. The highest is among the last records though, so every complete line of the
+ * last MiB is looked at (further back until one record is found). Lines are read backwards one at a time, as a single
+ * record can be several MiB (two bodies of up to --max-body-capture): a fixed window would miss it and restart at 1.
+ */
 async function readLastSeq(file: string): Promise<number> {
+  const TAIL_BYTES = 1024 * 1024;
   let handle: fs.promises.FileHandle | undefined;
   try {
     handle = await fs.promises.open(file, 'r');
     const { size } = await handle.stat();
-    const length = Math.min(size, 256 * 1024);
-    const buffer = Buffer.alloc(length);
-    await handle.read(buffer, 0, length, size - length);
-    const lines = buffer.toString('utf8').split('\n');
-    for (let i = lines.length - 1; i >= 0; i--) {
-      try {
-        const seq = (JSON.parse(lines[i]) as { seq?: unknown }).seq;
-        if (typeof seq === 'number' && Number.isInteger(seq)) return seq;
-      } catch {
-        // a partial or corrupt line: keep looking further back
+    let highest = 0;
+    let lineEnd: number | undefined; // the "\n" ending the next complete line back; bytes after the last one are a partial line
+    const chunk = Buffer.alloc(64 * 1024);
+    for (let position = size; position > 0; ) {
+      const start = Math.max(0, position - chunk.length);
+      const { bytesRead } = await handle.read(chunk, 0, position - start, start);
+      for (let i = bytesRead - 1; i >= 0; i--) {
+        if (chunk[i] !== 0x0a) continue;
+        if (lineEnd !== undefined) {
+          highest = Math.max(highest, await seqOfLine(handle, start + i + 1, lineEnd));
+          if (highest > 0 && size - (start + i) >= TAIL_BYTES) return highest;
+        }
+        lineEnd = start + i;
       }
+      position = start;
     }
-    return 0;
+    return lineEnd === undefined ? highest : Math.max(highest, await seqOfLine(handle, 0, lineEnd));
   } catch {
     return 0;
   } finally {
     await handle?.close();
+  }
+}
+
+/** The seq of the record in bytes [from, to) of the file, or 0 for a line that is not one (corrupt, a torn write). */
+async function seqOfLine(handle: fs.promises.FileHandle, from: number, to: number): Promise<number> {
+  const line = Buffer.alloc(to - from);
+  await handle.read(line, 0, line.length, from);
+  try {
+    const seq = (JSON.parse(line.toString('utf8')) as { seq?: unknown }).seq;
+    return typeof seq === 'number' && Number.isSafeInteger(seq) && seq > 0 ? seq : 0;
+  } catch {
+    return 0;
   }
 }

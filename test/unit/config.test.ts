@@ -60,9 +60,13 @@ describe('resolveConfig defaults', () => {
       insecureUpstream: false,
       noIntercept: [],
       maxBodyCapture: 1048576,
+      maxLogSize: undefined,
+      maxLogFiles: 5,
+      redactRecords: false,
       upstreamProxy: undefined,
       upstreamNoProxy: [],
       connectTimeoutMs: 30000,
+      headersTimeoutMs: 60000,
       timeouts: [],
     });
   });
@@ -144,9 +148,13 @@ describe('resolveConfig precedence: defaults < config file < env < flags', () =>
           PROXYDOC_UPSTREAM_PROXY: 'http://user:pw@proxy.corp:3128',
           PROXYDOC_UPSTREAM_NO_PROXY: 'intranet.corp,10.0.0.1',
           PROXYDOC_CONNECT_TIMEOUT: '2.5',
+          PROXYDOC_HEADERS_TIMEOUT: '20',
           PROXYDOC_ALLOW_REMOTE: 'yes',
           PROXYDOC_PROXY_AUTH: 'alice:pa:ss word',
           PROXYDOC_CONNECT_PORTS: '443, 8443,9000-9100',
+          PROXYDOC_MAX_LOG_SIZE: '10m',
+          PROXYDOC_MAX_LOG_FILES: '7',
+          PROXYDOC_REDACT_RECORDS: '1',
         },
       }),
     );
@@ -166,9 +174,13 @@ describe('resolveConfig precedence: defaults < config file < env < flags', () =>
       insecureUpstream: true,
       noIntercept: ['*.apple.com'],
       maxBodyCapture: 512 * 1024,
+      maxLogSize: 10 * 1024 * 1024,
+      maxLogFiles: 7,
+      redactRecords: true,
       upstreamProxy: 'http://user:pw@proxy.corp:3128',
       upstreamNoProxy: ['intranet.corp', '10.0.0.1'],
       connectTimeoutMs: 2500,
+      headersTimeoutMs: 20000,
       timeouts: [],
     });
   });
@@ -276,6 +288,11 @@ describe('bad values give one line naming the key, the source, the value and the
     ['connectPorts', { env: { PROXYDOC_CONNECT_PORTS: '443-' } }, 'PROXYDOC_CONNECT_PORTS', '"443-"', '"443-" is not a port or a range'],
     ['connectPorts', { env: { PROXYDOC_CONNECT_PORTS: ',' } }, 'PROXYDOC_CONNECT_PORTS', '","', 'an empty list would refuse every CONNECT'],
     ['connectPorts', { flags: { connectPorts: ['any', '443'] } }, '--connect-ports', '["any","443"]', '"any" cannot be mixed with ports'],
+    ['maxLogSize', { flags: { maxLogSize: '100 lines' } }, '--max-log-size', '"100 lines"', 'expected a size like 100m'],
+    ['maxLogSize', { env: { PROXYDOC_MAX_LOG_SIZE: '-5m' } }, 'PROXYDOC_MAX_LOG_SIZE', '"-5m"', 'or off'],
+    ['maxLogFiles', { flags: { maxLogFiles: '0' } }, '--max-log-files', '"0"', 'from 1 to 1000'],
+    ['maxLogFiles', { env: { PROXYDOC_MAX_LOG_FILES: 'five' } }, 'PROXYDOC_MAX_LOG_FILES', '"five"', 'from 1 to 1000'],
+    ['redactRecords', { env: { PROXYDOC_REDACT_RECORDS: 'please' } }, 'PROXYDOC_REDACT_RECORDS', '"please"', 'true, false, 1, 0, yes or no'],
   ];
 
   it.each(cases)('%s from %j', (key, input, label, shown, fix) => {
@@ -307,6 +324,9 @@ describe('bad values give one line naming the key, the source, the value and the
     ['connectPorts', [], 'an empty list would refuse every CONNECT'],
     ['connectPorts', [443, true], 'expected ports and ranges like 443,8443,9000-9100'],
     ['connectPorts', '22-21', 'runs backwards'],
+    ['maxLogSize', true, 'expected a size like 100m'],
+    ['maxLogFiles', 2.5, 'from 1 to 1000'],
+    ['redactRecords', 'sometimes', 'true, false, 1, 0, yes or no'],
   ];
 
   it.each(fileCases)('%s = %j in the config file', (key, value, fix) => {
@@ -315,6 +335,22 @@ describe('bad values give one line naming the key, the source, the value and the
     expect(error.key).toBe(key);
     expect(error.message).toMatch(new RegExp(`^invalid ${key} .* from config file /c\\.json: `));
     expect(error.message).toContain(fix);
+  });
+
+  it('log rotation and --redact-records: sizes with binary suffixes, off/0/null for no rotation', () => {
+    expect(resolveConfig(sources({ flags: { maxLogSize: '100m', maxLogFiles: '3', redactRecords: true } }))).toMatchObject({
+      maxLogSize: 100 * 1024 * 1024,
+      maxLogFiles: 3,
+      redactRecords: true,
+    });
+    expect(resolveConfig(sources({ env: { PROXYDOC_MAX_LOG_SIZE: '1g', PROXYDOC_REDACT_RECORDS: 'yes' } }))).toMatchObject({
+      maxLogSize: 1024 ** 3,
+      redactRecords: true,
+    });
+    expect(resolveConfig(sources({ env: { PROXYDOC_MAX_LOG_SIZE: '1g' }, flags: { maxLogSize: 'off' } })).maxLogSize).toBeUndefined();
+    expect(resolveConfig(sources({ flags: { maxLogSize: '0' } })).maxLogSize).toBeUndefined();
+    const file = JSON.stringify({ maxLogSize: null, maxLogFiles: 10 });
+    expect(resolveConfig(sources({ flags: { config: '/c.json' }, files: { '/c.json': file } }))).toMatchObject({ maxLogSize: undefined, maxLogFiles: 10 });
   });
 
   it('an upstream proxy that is proxydoc itself would loop', () => {
@@ -337,7 +373,7 @@ describe('the config file itself', () => {
     expect(error.key).toBe('prot');
     expect(error.message).toBe(
       'unknown key "prot" in config file /work/app/c.json: valid keys are host, port, allowRemote, proxyAuth, connectPorts, caDir, logDir, upstreamCa, ' +
-        'insecureUpstream, noIntercept, maxBodyCapture, upstreamProxy, upstreamNoProxy, connectTimeoutMs, timeouts',
+        'insecureUpstream, noIntercept, maxBodyCapture, maxLogSize, maxLogFiles, redactRecords, upstreamProxy, upstreamNoProxy, connectTimeoutMs, headersTimeoutMs, timeouts',
     );
   });
 

@@ -78,6 +78,23 @@ export const START_OPTIONS = {
     group: 'Recording:',
     describe: `bytes of each body to record: a number, or with a binary suffix, 512k = 512 KiB, 1m = 1 MiB, 2MiB (default 1MiB)${envNote('maxBodyCapture')}`,
   },
+  'max-log-size': {
+    type: 'string',
+    requiresArg: true,
+    group: 'Recording:',
+    describe: `rotate exchanges.jsonl and proxydoc.log (each on its own, between whole records) before they pass this size, e.g. 100m: NAME → NAME.1 → NAME.2 …; tail, show, replay and export read the current file only (default off)${envNote('maxLogSize')}`,
+  },
+  'max-log-files': {
+    type: 'string',
+    requiresArg: true,
+    group: 'Recording:',
+    describe: `rotated files to keep per log with --max-log-size; older ones are deleted (default 5)${envNote('maxLogFiles')}`,
+  },
+  'redact-records': {
+    type: 'boolean',
+    group: 'Recording:',
+    describe: `mask credentials in exchanges.jsonl too, as in proxydoc.log; replay and export then cannot reproduce them (default off: exchanges.jsonl keeps secrets, mode 0600)${envNote('redactRecords')} (true/false/1/0/yes/no)`,
+  },
   'upstream-proxy': {
     type: 'string',
     requiresArg: true,
@@ -95,6 +112,12 @@ export const START_OPTIONS = {
     requiresArg: true,
     group: 'Upstream:',
     describe: `seconds to wait for an upstream connection, > 0 (default 30)${envNote('connectTimeoutMs')}`,
+  },
+  'headers-timeout': {
+    type: 'string',
+    requiresArg: true,
+    group: 'Listening:',
+    describe: `seconds a client may take to send its request headers (or TLS handshake) before a 408; slow bodies and slow upstreams are never cut (default 60)${envNote('headersTimeoutMs')}`,
   },
   config: {
     type: 'string',
@@ -157,7 +180,12 @@ export function startCommand(context: CommandContext): CommandModule<object, Rec
             '',
             'Sizes: --max-body-capture takes bytes, or k, m or g (also kb/KiB, mb/MiB, gb/GiB),',
             'all binary multiples: 512k = 512 KiB = 524288 bytes, 1m = 1 MiB = 1048576 bytes.',
-            '0 records no body bytes.',
+            '0 records no body bytes. --max-log-size takes the same sizes.',
+            '',
+            'Records: one proxydoc per --log-dir (a second one is refused, exit 2; the',
+            'directory holds proxydoc.lock with the running one\'s pid). If the log cannot be',
+            'written (disk full, permissions), forwarding goes on, stderr says so once, and the',
+            'number of lost records is noted in proxydoc.log once writing works again.',
             '',
             'Precedence: defaults < config file < PROXYDOC_* environment < flags. List',
             'variables are comma-separated; relative paths are resolved against the current',
@@ -166,7 +194,8 @@ export function startCommand(context: CommandContext): CommandModule<object, Rec
             'timeouts so diagnoses can point at them: [{"name": "app http client", "seconds": 30}].',
             '',
             'Exit status: 0 after a clean stop; 1 when the proxy cannot start (e.g. the port is',
-            'in use); 2 for a usage or configuration error; 130 for a second Ctrl-C during',
+            'in use); 2 for a usage or configuration error, or a --log-dir another proxydoc',
+            'is using; 130 for a second Ctrl-C during',
             'shutdown.',
           ].join('\n'),
         ),
@@ -179,6 +208,7 @@ export function startCommand(context: CommandContext): CommandModule<object, Rec
 const BOOLEAN_FLAGS: ReadonlyArray<{ flag: string; key: string }> = [
   { flag: '--insecure-upstream', key: 'insecureUpstream' },
   { flag: '--allow-remote', key: 'allowRemote' },
+  { flag: '--redact-records', key: 'redactRecords' },
 ];
 
 /**
