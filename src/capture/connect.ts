@@ -52,6 +52,8 @@ export interface ConnectEnv extends CaptureEnv {
 }
 
 const TLS_HANDSHAKE_RECORD = 0x16;
+/** How long a tunnel's client may stay silent before proxydoc lets the upstream speak first (see handleConnect). */
+const SERVER_FIRST_WAIT_MS = 3000;
 /** A token character starting an HTTP method (RFC 9110 §9.1: methods are tokens, in practice upper-case letters). */
 const HTTP_METHOD_START = /^[A-Z]/;
 /**
@@ -97,13 +99,24 @@ export function handleConnect(env: ConnectEnv, req: http.IncomingMessage, socket
   else {
     // A client that hangs up before sending anything leaves a half-open socket: close it.
     const onEnd = (): void => {
+      clearTimeout(silence);
       socket.destroy();
     };
-    socket.once('end', onEnd);
-    socket.once('data', (first: Buffer) => {
+    const onFirst = (first: Buffer): void => {
+      clearTimeout(silence);
       socket.off('end', onEnd);
       classify(first);
-    });
+    };
+    // A client that says nothing is waiting for the server to speak first (SMTP, MySQL, FTP banners): after a
+    // short wait the tunnel goes through blind, so the banner reaches it. TLS and HTTP clients send at once.
+    const silence = setTimeout(() => {
+      socket.off('end', onEnd);
+      socket.off('data', onFirst);
+      if (!socket.destroyed) openBlindTunnel(env, req, socket, Buffer.alloc(0), target, 'not-tls');
+    }, Math.min(env.handshakeTimeoutMs, SERVER_FIRST_WAIT_MS));
+    socket.once('close', () => clearTimeout(silence));
+    socket.once('end', onEnd);
+    socket.once('data', onFirst);
   }
 }
 

@@ -47,6 +47,8 @@ export function forwardRequest(env: ForwardEnv, req: http.IncomingMessage, res: 
   let clientGone = false;
   let connectTimer: NodeJS.Timeout | undefined;
   let attempts = 0;
+  /** The upstream's response broke HTTP framing mid-body (a bad chunk): reported as that, not as a reset. */
+  let responseParseError: NodeJS.ErrnoException | undefined;
   const clearConnectTimer = (): void => {
     if (connectTimer) clearTimeout(connectTimer);
     connectTimer = undefined;
@@ -92,7 +94,11 @@ export function forwardRequest(env: ForwardEnv, req: http.IncomingMessage, res: 
     request.on('response', (proxyRes) => onResponse(proxyRes));
     request.on('error', (error: NodeJS.ErrnoException) => {
       if (exchange.finished || clientGone) return;
-      if (responseStarted) return; // the response's own close handler reports mid-body failures
+      if (responseStarted) {
+        // The response's own close handler reports mid-body failures; a parse error (HPE_*) tells it why.
+        if (error.code?.startsWith('HPE_')) responseParseError ??= error;
+        return;
+      }
       // A keep-alive socket the upstream closed while idle fails on first use; retry once on a fresh connection
       // when nothing of this request can have been processed (RFC 9112 §9.3.1 allows retrying idempotent requests).
       const stale = request.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE');
@@ -136,7 +142,11 @@ export function forwardRequest(env: ForwardEnv, req: http.IncomingMessage, res: 
     proxyRes.on('close', () => {
       if (exchange.finished || clientGone) return;
       if (!proxyRes.complete) {
-        failDuringResponse({ kind: 'reset', code: 'ECONNRESET', message: 'the upstream closed the connection before the response was complete', stage: 'response-body' });
+        failDuringResponse(
+          responseParseError
+            ? classifyUpstreamError(responseParseError, 'response-body')
+            : { kind: 'reset', code: 'ECONNRESET', message: 'the upstream closed the connection before the response was complete', stage: 'response-body' },
+        );
         return;
       }
       // The response is complete upstream; the record is written once the client has it all (res 'finish').

@@ -7,13 +7,20 @@
 
 const ALWAYS_HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'keep-alive', 'te', 'proxy-authorization']);
 
+/**
+ * Fields a Connection header cannot make hop-by-hop: they frame the message or name its target. Dropping
+ * Content-Length or Transfer-Encoding while still sending the body would let the body reach the upstream as a second,
+ * unparsed and unrecorded request (smuggling; RFC 9112 §11.2); dropping Host changes the target.
+ */
+const NEVER_HOP_BY_HOP = new Set(['content-length', 'transfer-encoding', 'host']);
+
 function connectionListed(raw: readonly string[]): Set<string> {
   const listed = new Set<string>();
   for (let i = 0; i + 1 < raw.length; i += 2) {
     if (raw[i].toLowerCase() !== 'connection') continue;
     for (const token of raw[i + 1].split(',')) {
       const name = token.trim().toLowerCase();
-      if (name !== '') listed.add(name);
+      if (name !== '' && !NEVER_HOP_BY_HOP.has(name)) listed.add(name);
     }
   }
   return listed;
