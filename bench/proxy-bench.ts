@@ -46,6 +46,8 @@ const USAGE = `usage: npm run bench -- [--quick] [--json FILE] [--only s1,s2,…
   --duration S     measured seconds per S1/S2 run (default 10, quick 2)
   --s1-client C    S1's load generator: wrk (default; installed with apt-get when missing and root) or node
   --no-hosts-file  leave /etc/hosts alone: S3 sends its new names only as SNI on connections to 127.0.0.1
+  --baseline       measure bench/bare-proxy.ts (Node's http modules forwarding, nothing else) instead of
+                   proxydoc: the floor any Node proxy starts from (start-up is not measured then)
   --cpu-prof DIR   run proxydoc under node --cpu-prof, a fresh proxy per scenario and round, and print where it
                    spends its CPU per scenario; profiling slows proxydoc, so the table is not comparable then`;
 
@@ -63,10 +65,11 @@ interface Options {
   s1Client: 'wrk' | 'node';
   hostsFile: boolean;
   cpuProfileDir?: string;
+  baseline: boolean;
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const options: Options = { quick: false, s1Client: 'wrk', hostsFile: true };
+  const options: Options = { quick: false, s1Client: 'wrk', hostsFile: true, baseline: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string => {
@@ -110,6 +113,9 @@ function parseOptions(argv: readonly string[]): Options {
       case '--cpu-prof':
         options.cpuProfileDir = path.resolve(value());
         break;
+      case '--baseline':
+        options.baseline = true;
+        break;
       case '--help':
       case '-h':
         process.stdout.write(`${USAGE}\n`);
@@ -144,7 +150,7 @@ class ProxyHost implements ProxySide {
   peakMethod: 'clear_refs' | 'fresh proxy per measurement' = 'clear_refs';
   readonly recordCounts: string[] = [];
 
-  constructor(private readonly base: { caDir: string; upstreamCaPath: string; tmpDir: string; cpuProfileDir?: string }) {}
+  constructor(private readonly base: { caDir: string; upstreamCaPath: string; tmpDir: string; cpuProfileDir?: string; script?: string }) {}
 
   get url(): string {
     return this.proxy().url;
@@ -179,6 +185,7 @@ class ProxyHost implements ProxySide {
       logDir: this.logDir,
       upstreamCaPath: this.base.upstreamCaPath,
       cpuProfileDir: this.base.cpuProfileDir,
+      script: this.base.script,
       // Ends in the scenario id, which is how printCpuProfiles groups them.
       cpuProfileName: `r${this.round}-${this.runs}-${this.scenarioId}.cpuprofile`,
     });
@@ -327,7 +334,13 @@ async function main(): Promise<void> {
   const targetReady = createTargetCerts(path.join(tmpDir, 'target')).then(async (made) => ({ certs: made, target: await startTarget(made) }));
   const caReady = startProxydoc({ caDir, logDir: path.join(tmpDir, 'logs-ca') }).then((first) => first.stop());
   const [{ certs, target }] = await Promise.all([targetReady, caReady]);
-  const base = { caDir, upstreamCaPath: certs.caPath, tmpDir, cpuProfileDir: options.cpuProfileDir };
+  const base = {
+    caDir,
+    upstreamCaPath: certs.caPath,
+    tmpDir,
+    cpuProfileDir: options.cpuProfileDir,
+    script: options.baseline ? path.join(__dirname, 'bare-proxy.js') : undefined,
+  };
   if (options.cpuProfileDir) fs.mkdirSync(options.cpuProfileDir, { recursive: true });
 
   // S3's names: /etc/hosts when we may write it, else the names go only in SNI, to 127.0.0.1.
@@ -368,7 +381,7 @@ async function main(): Promise<void> {
   }
   hosts.restore();
 
-  const startup = wanted('startup') ? await measureStartup(settings, base) : [];
+  const startup = wanted('startup') && !options.baseline ? await measureStartup(settings, base) : [];
   if (startup.length > 0) log(`[${process.uptime().toFixed(0).padStart(3)} s] start-up: ${startup.map((s) => `${s.ms.toFixed(0)} ms / ${s.earlyRssMiB?.toFixed(1)} → ${s.idleRssMiB?.toFixed(1)} MiB`).join(', ')}`);
   await target.stop();
   await checkQuiet('after the bench ended');
@@ -402,6 +415,7 @@ async function main(): Promise<void> {
       peakMethod: host.peakMethod,
       startupSamples: startup.length,
       cpuProfile: options.cpuProfileDir !== undefined,
+      baseline: options.baseline,
     },
     rows,
     medians,

@@ -23,6 +23,8 @@ export interface ProxydocOptions {
   cpuProfileName?: string;
   /** Start with a Node inspector on a loopback port (--inspect=127.0.0.1:0); its address is then in inspectorUrl. */
   inspect?: boolean;
+  /** Run this script (same arguments, same "listening on" line) instead of bin/proxydoc: the --baseline proxy. */
+  script?: string;
 }
 
 export interface RunningProxydoc {
@@ -54,7 +56,7 @@ export function startProxydoc(options: ProxydocOptions): Promise<RunningProxydoc
   const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
   if (options.cpuProfileDir && options.cpuProfileName) nodeArgs.push(`--cpu-prof-name=${options.cpuProfileName}`);
   if (options.inspect) nodeArgs.push('--inspect=127.0.0.1:0');
-  const args = [...nodeArgs, BIN, 'start', '--port', '0', '--log-dir', options.logDir, '--ca-dir', options.caDir];
+  const args = [...nodeArgs, options.script ?? BIN, 'start', '--port', '0', '--log-dir', options.logDir, '--ca-dir', options.caDir];
   if (options.upstreamCaPath) args.push('--upstream-ca', options.upstreamCaPath);
   const started = process.hrtime.bigint();
   // Without proxy variables, so proxydoc can't be told to chain to some other proxy from the bench's shell.

@@ -80,6 +80,8 @@ export interface ReportInfo {
   peakMethod: string;
   startupSamples: number;
   cpuProfile: boolean;
+  /** --baseline: the proxied side was bench/bare-proxy.ts, not proxydoc. */
+  baseline: boolean;
 }
 
 /**
@@ -123,7 +125,12 @@ export function formatReport(info: ReportInfo, rows: readonly Row[], medians: Pa
     lines.push(`  - start-up: spawn to a successful TCP connect on the printed port, existing CA; RSS: VmRSS 1 s after start, and idle: after ${s.idleMs / 1000} s without traffic (V8's memory reducer returns start-up garbage ~8 s after the last activity); medians of ${info.startupSamples} starts`);
   }
   if (info.cpuProfile) lines.push('- **proxydoc ran under --cpu-prof: its figures are slower than without the profiler**');
-  lines.push('', formatTable(rows));
+  if (info.baseline) {
+    lines.push(
+      "- **--baseline: the proxied side is bench/bare-proxy.ts, not proxydoc** — Node's http/https/tls modules forwarding with keep-alive agents and pipe(), leaves from proxydoc's CA module, and nothing else (no capture, timing, diagnosis or logs): the floor a Node proxy starts from",
+    );
+  }
+  lines.push('', formatTable(rows, info.baseline ? 'bare Node' : 'proxydoc'));
   const cpu = (['s1', 's2'] as const)
     .map((id) => ({ id, pair: medians[`${id}.cpuUs`] }))
     .filter(({ pair }) => pair?.direct !== undefined && pair.proxied !== undefined)

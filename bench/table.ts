@@ -71,12 +71,13 @@ function formatRatio(value: number | undefined): string {
   return value === undefined ? '—' : `${value.toFixed(2)}×`;
 }
 
-const HEADER = ['scenario', 'metric', 'direct', 'proxydoc', 'ratio', 'target', 'met?'];
+const HEADER = ['scenario', 'metric', 'direct', 'proxied', 'ratio', 'target', 'met?'];
+
 /** Figures are right-aligned (Markdown `---:`), so they line up in a terminal as well as when rendered. */
 const RIGHT_ALIGNED = new Set([2, 3, 4]);
 
 /** Markdown table, columns padded to equal width so it is also readable as plain text. */
-export function formatTable(rows: readonly Row[]): string {
+export function formatTable(rows: readonly Row[], proxiedLabel = 'proxydoc'): string {
   const cells = rows.map((row) => {
     const met = verdict(row);
     return [
@@ -89,10 +90,11 @@ export function formatTable(rows: readonly Row[]): string {
       met === 'no' ? '**no**' : met === 'n/a' ? '—' : 'yes',
     ];
   });
-  const widths = HEADER.map((title, column) => Math.max(title.length, ...cells.map((line) => line[column].length)));
+  const header = HEADER.map((title) => (title === 'proxied' ? proxiedLabel : title));
+  const widths = header.map((title, column) => Math.max(title.length, ...cells.map((line) => line[column].length)));
   const pad = (value: string, column: number): string =>
     RIGHT_ALIGNED.has(column) ? value.padStart(widths[column]) : value.padEnd(widths[column]);
   const line = (values: string[]): string => `| ${values.map(pad).join(' | ')} |`;
   const separator = `|${widths.map((width, column) => (RIGHT_ALIGNED.has(column) ? `${'-'.repeat(width + 1)}:` : '-'.repeat(width + 2))).join('|')}|`;
-  return [line(HEADER), separator, ...cells.map(line)].join('\n');
+  return [line(header), separator, ...cells.map(line)].join('\n');
 }
