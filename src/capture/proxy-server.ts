@@ -85,6 +85,10 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDependencies = 
     userTimeouts: config.timeouts,
     onRecord: deps.onRecord,
     deferred: true,
+    // Diagnosis, formatting and appends in a worker thread, off the forwarding thread. Only with the built-in
+    // diagnosis and the system clock (a worker cannot share injected ones), and only as compiled JavaScript: under
+    // ts-jest the worker's .ts entry cannot be loaded, so in-process tests use the in-thread deferred path.
+    worker: deps.diagnose === undefined && deps.clock === undefined && __filename.endsWith('.js'),
     maxLogSize: config.maxLogSize,
     maxLogFiles: config.maxLogFiles,
     redactRecords: config.redactRecords,
@@ -165,6 +169,11 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDependencies = 
 
   /** Where a request on this socket goes, or a reason to refuse it. */
   const resolveTarget = (req: http.IncomingMessage): ForwardTarget | { refuse: number; reason: string } => {
+    // RFC 9112 §3.2: a request with more than one Host is answered 400. Forwarded, the upstream (or a proxy behind
+    // it) could route by the other one than the one proxydoc recorded.
+    let hostCount = 0;
+    for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i].length === 4 && req.rawHeaders[i].toLowerCase() === 'host') hostCount += 1;
+    if (hostCount > 1) return { refuse: 400, reason: `the request has ${hostCount} Host headers; HTTP/1.1 allows exactly one (RFC 9112 §3.2).` };
     const intercepted = interceptedTargets.get(req.socket);
     const rawTarget = req.url ?? '';
     if (intercepted) {

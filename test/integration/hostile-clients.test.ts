@@ -178,6 +178,18 @@ describe('hostile or broken clients', () => {
       expect(observed).toEqual([]);
     });
 
+    test('two Host headers: 400 naming the problem, nothing forwarded (RFC 9112 §3.2)', async () => {
+      const answer = await rawRequest(
+        harness.proxy.port,
+        request('GET http://UPSTREAM/ HTTP/1.1\r\nHost: UPSTREAM\r\nHost: internal.example\r\nConnection: close'),
+      );
+      const text = answer.toString('utf8');
+      expect(text.startsWith('HTTP/1.1 400 ')).toBe(true);
+      expect(text).toContain('the request has 2 Host headers; HTTP/1.1 allows exactly one (RFC 9112 §3.2).');
+      await expectStillServing();
+      expect(observed).toEqual([]);
+    });
+
     // These fail only once the head has been parsed, so the proxy may already have opened the upstream request:
     // the upstream can see a head, never a complete request and never the smuggled one.
     test.each([
