@@ -85,10 +85,6 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDependencies = 
     userTimeouts: config.timeouts,
     onRecord: deps.onRecord,
     deferred: true,
-    // Diagnosis, formatting and appends in a worker thread, off the forwarding thread. Only with the built-in
-    // diagnosis and the system clock (a worker cannot share injected ones), and only as compiled JavaScript: under
-    // ts-jest the worker's .ts entry cannot be loaded, so in-process tests use the in-thread deferred path.
-    worker: deps.diagnose === undefined && deps.clock === undefined && __filename.endsWith('.js'),
     maxLogSize: config.maxLogSize,
     maxLogFiles: config.maxLogFiles,
     redactRecords: config.redactRecords,
