@@ -16,6 +16,8 @@ import type { Upstream, UpstreamTarget } from './upstream';
 export interface ForwardEnv extends CaptureEnv {
   upstream: Upstream;
   connectTimeoutMs: number;
+  /** The parse error proxydoc answered 400 for on this client socket, if any (a malformed request body). */
+  clientParseError?: (socket: net.Socket) => NodeJS.ErrnoException | undefined;
 }
 
 export interface ForwardTarget extends UpstreamTarget {
@@ -165,12 +167,24 @@ export function forwardRequest(env: ForwardEnv, req: http.IncomingMessage, res: 
     clientGone = true;
     clearConnectTimer();
     proxyReq?.destroy();
-    exchange.fail({
-      kind: 'client-aborted',
-      code: 'ECONNRESET',
-      message: responseStarted ? 'the client closed the connection while the response was being sent' : 'the client closed the connection before the response arrived',
-      stage: responseStarted ? 'response-body' : 'request',
-    });
+    // A body that broke HTTP/1.1 framing (a bad chunk, an unknown transfer coding) ends the same way, but the client
+    // did not give up: proxydoc answered it 400. Saying "client-aborted" would send the user after a client timeout.
+    const parseError = env.clientParseError?.(req.socket);
+    exchange.fail(
+      parseError
+        ? {
+            kind: 'protocol',
+            code: parseError.code ?? 'HPE_INVALID',
+            message: `the client's request body broke HTTP/1.1 framing (${parseError.code ?? parseError.message}); proxydoc answered 400 and closed the connection`,
+            stage: 'request',
+          }
+        : {
+            kind: 'client-aborted',
+            code: 'ECONNRESET',
+            message: responseStarted ? 'the client closed the connection while the response was being sent' : 'the client closed the connection before the response arrived',
+            stage: responseStarted ? 'response-body' : 'request',
+          },
+    );
     exchange.finish();
   });
   req.on('error', () => undefined); // a client reset surfaces as res 'close' above

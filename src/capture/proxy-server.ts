@@ -126,7 +126,10 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDependencies = 
   });
   let listenPort = config.port;
 
+  /** Why proxydoc answered a client 400/408/431, for the exchange that was under way on that socket. */
+  const clientParseErrors = new WeakMap<net.Socket, NodeJS.ErrnoException>();
   const env: ForwardEnv & { trackSocket(socket: net.Socket): void } = {
+    clientParseError: (socket) => clientParseErrors.get(socket),
     recorder,
     clock,
     maxBodyCapture: config.maxBodyCapture,
@@ -289,6 +292,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDependencies = 
   server.on('connection', (socket: net.Socket) => trackSocket(socket));
   server.on('clientError', (error: NodeJS.ErrnoException, socket: net.Socket) => {
     socketsWithRequests.add(socket);
+    if (error.code?.startsWith('HPE_')) clientParseErrors.set(socket, error); // llhttp's parse errors only, not resets
     // Malformed requests get a clean 4xx and a closed socket; nothing a client sends may crash the proxy.
     if (!socket.writable || error.code === 'ECONNRESET') {
       socket.destroy();

@@ -204,12 +204,12 @@ describe('hostile or broken clients', () => {
       expect(answer.toString('latin1')).toBe(parseFailure('400 Bad Request', code));
       await expectStillServing();
       expect(observed.filter((entry) => entry.complete || entry.url !== '/')).toEqual([]);
-      // The exchange had started, so there is a record of it. (It says client-aborted: the parse error that made
-      // proxydoc answer 400 is not passed on to the exchange — see the report.)
+      // The exchange had started, so there is a record of it, saying why proxydoc answered 400 (not client-aborted).
       const record = await recordFor(before, `:${observer.port}/`);
       expect(record.request.url).toBe(`http://127.0.0.1:${observer.port}/`);
       expect(record.response).toBeUndefined();
-      expect(record.error?.stage).toBe('request');
+      expect(record.error).toMatchObject({ kind: 'protocol', code, stage: 'request' });
+      expect(record.error?.message).toContain("the client's request body broke HTTP/1.1 framing");
     });
 
     test('a request pipelined behind another is parsed by proxydoc as its own exchange, not passed through', async () => {
