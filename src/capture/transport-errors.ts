@@ -64,10 +64,12 @@ export function describeFailure(error: TransportError, target: string): string {
 
 /**
  * Where in an exchange an upstream error struck, from the timing marks reached so far: before the TCP connect, during
- * the TLS handshake, or once the connection was ready (a reused socket is ready from the start).
+ * the TLS handshake, while the request was going out (a reused socket is ready from the start), or once it was all
+ * sent, waiting for the response head. The last two must not be confused: a failure while sending means the server
+ * probably did not process the request; one after it means it may have (don't blindly retry a POST).
  */
 export function failureStage(
-  marks: Pick<TimingMarks, 'connect' | 'secureConnect'>,
+  marks: Pick<TimingMarks, 'connect' | 'secureConnect' | 'requestSent'>,
   error: NodeJS.ErrnoException,
   reused: boolean,
   scheme: 'http' | 'https',
@@ -75,6 +77,6 @@ export function failureStage(
   const { connect, secureConnect } = marks;
   if (error.code === CONNECT_TIMEOUT_CODE) return connect !== undefined ? 'tls' : 'connect';
   const ready = reused || secureConnect !== undefined || (scheme === 'http' && connect !== undefined);
-  if (ready) return 'request';
+  if (ready) return marks.requestSent !== undefined ? 'response-headers' : 'request';
   return connect !== undefined ? 'tls' : 'connect';
 }

@@ -1,4 +1,4 @@
-import { classifyUpstreamError, CONNECT_TIMEOUT_CODE, describeFailure } from '../../../src/capture/transport-errors';
+import { classifyUpstreamError, CONNECT_TIMEOUT_CODE, describeFailure, failureStage } from '../../../src/capture/transport-errors';
 
 describe('classifyUpstreamError', () => {
   test.each([
@@ -27,5 +27,26 @@ describe('classifyUpstreamError', () => {
     );
     const reset = classifyUpstreamError({ code: 'ECONNRESET', message: 'socket hang up' }, 'request');
     expect(describeFailure(reset, 'api.example.com:443')).toContain('may have received and even processed the request');
+  });
+});
+
+describe('failureStage', () => {
+  const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+  test.each([
+    ['nothing reached', {}, false, 'https', 'connect'],
+    ['TCP connected, TLS not done', { connect: 1 }, false, 'https', 'tls'],
+    ['plain HTTP connected, request not all sent', { connect: 1 }, false, 'http', 'request'],
+    ['TLS done, request not all sent (a long upload)', { connect: 1, secureConnect: 2 }, false, 'https', 'request'],
+    ['request all sent: waiting for the response head', { connect: 1, secureConnect: 2, requestSent: 3 }, false, 'https', 'response-headers'],
+    ['a reused connection, request all sent', { requestSent: 3 }, true, 'http', 'response-headers'],
+    ['a reused connection, request not all sent', {}, true, 'http', 'request'],
+  ] as const)('%s → %s', (_name, marks, reused, scheme, stage) => {
+    expect(failureStage(marks, reset, reused, scheme)).toBe(stage);
+  });
+
+  test('a connect timeout is placed by the marks alone', () => {
+    const timeout = Object.assign(new Error('timed out'), { code: CONNECT_TIMEOUT_CODE });
+    expect(failureStage({ connect: 1 }, timeout, false, 'https')).toBe('tls');
+    expect(failureStage({}, timeout, false, 'https')).toBe('connect');
   });
 });
