@@ -112,7 +112,10 @@ export class PendingExchange {
     // handshaking with proxydoc: the record keeps how long they took (they tell about the upstream), though this
     // exchange did not wait for all of them. Once its handshakes are done it is ready like a pooled one.
     const early = reused ? undefined : takePreconnectState(socket);
-    if (early) Object.assign(this.marks, early.marks);
+    if (early) {
+      Object.assign(this.marks, early.marks);
+      this.upstream.openedAhead = true;
+    }
     if (reused || early?.secured) {
       describe();
       onReady();

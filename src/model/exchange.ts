@@ -82,6 +82,11 @@ export interface UpstreamInfo {
   tls?: string;
   /** Set when the exchange went through --upstream-proxy. */
   viaProxy?: string;
+  /**
+   * The connection was opened while the client's TLS handshake with proxydoc ran, before this exchange began: its
+   * dns/connect/tls phases are how long the upstream took, but did not all delay this exchange.
+   */
+  openedAhead?: boolean;
 }
 
 export interface TunnelInfo {

@@ -138,7 +138,13 @@ function connectionText(record: ExchangeRecord, options: ExchangeDetailOptions):
   const upstream = record.upstream;
   if (!upstream) return undefined;
   // A kept-alive socket (RFC 9112 §9.3) was already open: that is why it has no dns, connect or tls phase.
-  const parts = [upstream.reusedConnection ? 'reused (keep-alive, so no dns, connect or tls)' : 'new'];
+  const parts = [
+    upstream.reusedConnection
+      ? 'reused (keep-alive, so no dns, connect or tls)'
+      : upstream.openedAhead
+        ? "new, opened during the client's TLS handshake (its dns, connect and tls ran alongside it)"
+        : 'new',
+  ];
   if (upstream.address) parts.push(printable(upstream.address));
   if (upstream.tls) parts.push(printable(upstream.tls));
   if (upstream.viaProxy) parts.push(`via proxy ${printable(url(upstream.viaProxy, options))}`);

@@ -79,7 +79,7 @@ describe('upstream connections opened ahead for intercepted HTTPS', () => {
       expect(response.startsWith('HTTP/1.1 200')).toBe(true);
       const [record] = await harness.records(1);
       expect(upstreamConnections).toHaveLength(1);
-      expect(record.upstream?.reusedConnection).toBe(false);
+      expect(record.upstream).toMatchObject({ reusedConnection: false, openedAhead: true });
       expect(record.error).toBeUndefined();
       // Its handshakes ran during the client's own, and the record still says how long they took.
       expect(record.phases.connect).toEqual(expect.any(Number));
@@ -90,6 +90,7 @@ describe('upstream connections opened ahead for intercepted HTTPS', () => {
       const second = (await harness.records(2))[1];
       expect(upstreamConnections).toHaveLength(1);
       expect(second.upstream?.reusedConnection).toBe(true);
+      expect(second.upstream?.openedAhead).toBeUndefined();
       expect(second.phases.tls).toBeUndefined();
       expect(second.phases.connect).toBeUndefined();
       tunnel.destroy();

@@ -240,6 +240,12 @@ describe('formatExchangeDetail', () => {
       expect(formatExchangeDetail(record, SECRETS)).toContain('via proxy http://corp:s3cretpass@proxy.corp:3128');
     });
 
+    it('says when a new connection was opened during the client handshake, so its tls phase did not all delay the exchange', () => {
+      const record = makeExchange({ phases: { connect: 0.4, tls: 3.1, ttfb: 2, total: 4 }, upstream: { reusedConnection: false, openedAhead: true, tls: 'TLSv1.3' } });
+      const timing = section(formatExchangeDetail(record, PLAIN), 'Timing');
+      expect(timing[timing.length - 1]).toBe("  connection  new, opened during the client's TLS handshake (its dns, connect and tls ran alongside it) · TLSv1.3");
+    });
+
     it('writes long phases in seconds and leaves out shares when the total is zero', () => {
       const slow = makeExchange({ response: { status: 504 }, phases: { connect: 1.2, ttfb: 60012.4, total: 60104.9 } });
       expect(section(formatExchangeDetail(slow, PLAIN), 'Timing')).toEqual([
