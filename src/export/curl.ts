@@ -164,18 +164,24 @@ function describeRecord(record: ExchangeRecord, includeSecrets: boolean): string
  */
 export class ShellVariables {
   private readonly values = new Map<string, { value: string; description: string }>();
+  /** `base NUL value` → its variable, and the next suffix to try per base: `export --all` of thousands of distinct
+   * tokens under one header name stays linear (trying TOKEN, TOKEN_2, … each time was quadratic). */
+  private readonly named = new Map<string, string>();
+  private readonly nextSuffix = new Map<string, number>();
 
-  /** The variable holding `value`, named after `base` (already a valid name). */
+  /** The variable holding `value`, named after `base` (already a valid name): the same value keeps its variable. */
   nameFor(base: string, value: string, description: string): string {
-    for (let n = 1; ; n++) {
-      const name = n === 1 ? base : `${base}_${n}`;
-      const existing = this.values.get(name);
-      if (existing === undefined) {
-        this.values.set(name, { value, description });
-        return name;
-      }
-      if (existing.value === value) return name;
-    }
+    const key = `${base}\u0000${value}`;
+    const known = this.named.get(key);
+    if (known !== undefined) return known;
+    let n = this.nextSuffix.get(base) ?? 1;
+    let name = n === 1 ? base : `${base}_${n}`;
+    // A name may be taken by another base already (a header literally called Token-2 gives TOKEN_2).
+    while (this.values.has(name)) name = `${base}_${++n}`;
+    this.nextSuffix.set(base, n + 1);
+    this.values.set(name, { value, description });
+    this.named.set(key, name);
+    return name;
   }
 
   /** `# export TOKEN=…  (Bearer, 812 chars, sha256:3f2a9c)`: what to set, and a length and hash to check it by. */

@@ -413,3 +413,24 @@ describe('variableName', () => {
     expect(variableName(name)).toBe(expected);
   });
 });
+
+describe('ShellVariables', () => {
+  test('each distinct value under one base gets the next free name; a repeated value keeps its name', () => {
+    const variables = new ShellVariables();
+    const names = Array.from({ length: 3000 }, (_, i) => variables.nameFor('TOKEN', `value-${i}`, 'Bearer'));
+    expect(names[0]).toBe('TOKEN');
+    expect(names[1]).toBe('TOKEN_2');
+    expect(names[2999]).toBe('TOKEN_3000');
+    expect(new Set(names).size).toBe(3000);
+    expect(variables.nameFor('TOKEN', 'value-1234', 'Bearer')).toBe('TOKEN_1235');
+  });
+
+  test('a name another base already took is skipped', () => {
+    const variables = new ShellVariables();
+    expect(variables.nameFor('TOKEN_2', 'a', 'header Token-2')).toBe('TOKEN_2');
+    expect(variables.nameFor('TOKEN', 'b', 'Bearer')).toBe('TOKEN');
+    expect(variables.nameFor('TOKEN', 'c', 'Bearer')).toBe('TOKEN_3');
+    expect(variables.exportComment('TOKEN_2')).toContain('header Token-2');
+    expect(variables.exportComment('TOKEN_3')).toContain('Bearer');
+  });
+});
