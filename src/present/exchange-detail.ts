@@ -117,10 +117,17 @@ function timing(record: ExchangeRecord, options: ExchangeDetailOptions): string[
   const rows = PHASE_ORDER.filter((name) => phases[name] !== undefined).map((name) => ({ name, ms: phases[name] as number }));
   const durationWidth = Math.max(0, ...rows.map((row) => formatDuration(row.ms).length));
   const share = phases.total > 0 && Number.isFinite(phases.total);
+  // A connection opened ahead made its handshakes before the exchange began: no share of its total to draw.
+  const ranAhead = (name: string): boolean => record.upstream?.openedAhead === true && (name === 'dns' || name === 'connect' || name === 'tls');
   for (const row of rows) {
     const duration = formatDuration(row.ms).padStart(durationWidth);
-    const fraction = share ? Math.min(1, Math.max(0, row.ms / phases.total)) : undefined;
-    const proportion = fraction === undefined ? '' : `  ${`${Math.round(fraction * 100)}%`.padStart(4)}  ${paint(bar(fraction), 'cyan', color)}`;
+    const fraction = share && !ranAhead(row.name) ? Math.min(1, Math.max(0, row.ms / phases.total)) : undefined;
+    const proportion =
+      fraction === undefined
+        ? ranAhead(row.name)
+          ? `  ${paint('(ahead, during the client handshake)', 'dim', color)}`
+          : ''
+        : `  ${`${Math.round(fraction * 100)}%`.padStart(4)}  ${paint(bar(fraction), 'cyan', color)}`;
     lines.push(`${INDENT}${paint(row.name.padEnd(FACT_WIDTH), 'dim', color)}${duration}${proportion}`.trimEnd());
   }
   const connection = connectionText(record, options);
@@ -142,7 +149,7 @@ function connectionText(record: ExchangeRecord, options: ExchangeDetailOptions):
     upstream.reusedConnection
       ? 'reused (keep-alive, so no dns, connect or tls)'
       : upstream.openedAhead
-        ? "new, opened during the client's TLS handshake (its dns, connect and tls ran alongside it)"
+        ? "new, opened ahead during the client's TLS handshake"
         : 'new',
   ];
   if (upstream.address) parts.push(printable(upstream.address));

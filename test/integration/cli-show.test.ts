@@ -133,8 +133,9 @@ describe('proxydoc show (built CLI, records from the real proxy)', () => {
     const result = await show([String(secure.seq)]);
     expect(result.code).toBe(0);
     expect(result.stdout.split('\n')[0]).toMatch(new RegExp(`^#${secure.seq} GET https://127\\.0\\.0\\.1:${securePort}/secure → 200 OK  \\d+ ms$`));
-    expect(result.stdout).toMatch(new RegExp(`\\n {2}connection {2}new · 127\\.0\\.0\\.1:${securePort} · TLSv1\\.[23]\\n`));
-    expect(result.stdout).toMatch(/\n {2}tls +\d+ ms +\d+%/);
+    // Intercepted HTTPS opens the upstream connection during the client's handshake (Upstream.preconnect).
+    expect(result.stdout).toMatch(new RegExp(`\\n {2}connection {2}new, opened ahead during the client's TLS handshake · 127\\.0\\.0\\.1:${securePort} · TLSv1\\.[23]\\n`));
+    expect(result.stdout).toMatch(/\n {2}tls +\d+(\.\d)? ms {2}\(ahead, during the client handshake\)\n/);
     expect(result.stdout).toContain('  body  13 B\n    secure hello\n');
     expect(result.stdout).toContain(`  Authorization: Bearer ${maskSecret(BEARER)}`);
     expect(result.stdout).toContain(`  PRIVATE-TOKEN: ${maskSecret(API_TOKEN)}`);
