@@ -51,6 +51,31 @@ describe('AppendOnlyFile', () => {
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'proxydoc-append-'))));
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+  test('never two writes at a time: lines appended over several turns while one is in flight go out together next', async () => {
+    const file = path.join(dir, 'batched.jsonl');
+    const observed = observedFs();
+    const log = new AppendOnlyFile(file, { fs: observed.fs });
+    const release = observed.holdWrites();
+    log.append('first');
+    await observed.writesIssued(1);
+    // The first write is held in flight: nothing else may be written until it ends, however many turns pass — not
+    // even a batch past the size that is otherwise written at once.
+    const big = 'x'.repeat(300 * 1024);
+    log.append(big);
+    for (let turn = 0; turn < 5; turn++) {
+      log.append(`turn ${turn}`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(observed.writes).toEqual(['first\n']);
+    release();
+    await observed.writesIssued(2);
+    const batch = `${big}\nturn 0\nturn 1\nturn 2\nturn 3\nturn 4\n`;
+    expect(observed.writes[1]).toBe(batch);
+    await log.close();
+    expect(observed.writes).toHaveLength(2);
+    expect(read(file)).toBe(`first\n${batch}`);
+  });
+
   test('appends whole lines in order, creates the file 0600 and tightens an existing one', async () => {
     const file = path.join(dir, 'x.jsonl');
     fs.writeFileSync(file, 'old\n', { mode: 0o644 });
@@ -355,6 +380,59 @@ describe('describeFileError and describeLostWrites', () => {
     );
   });
 });
+
+/**
+ * The real fs.promises whose writes are reported to the test and held until it releases them, so the test can see
+ * what each write(2) carried and append more while one is in flight.
+ */
+function observedFs() {
+  const real = fs.promises;
+  const writes: string[] = [];
+  const waiting: Array<() => void> = [];
+  let hold: Promise<void> | undefined;
+  const state = {
+    writes,
+    /** Resolves once `count` writes have been issued. */
+    writesIssued: (count: number) =>
+      new Promise<void>((resolve) => {
+        const check = (): void => (writes.length >= count ? resolve() : void waiting.push(check));
+        check();
+      }),
+    /** Holds every write issued from now on until the returned function is called. */
+    holdWrites: (): (() => void) => {
+      let release = (): void => undefined;
+      hold = new Promise<void>((resolve) => (release = resolve));
+      return () => {
+        hold = undefined;
+        release();
+      };
+    },
+    fs: {
+      open: async (file: string, flags: 'a+', mode: number) => {
+        const handle = await real.open(file, flags, mode);
+        const wrapped: AppendHandle = {
+          write: async (buffer, offset, length) => {
+            writes.push(buffer.subarray(offset, offset + length).toString('utf8'));
+            waiting.splice(0).forEach((wake) => wake());
+            if (hold) await hold;
+            return handle.write(buffer, offset, length);
+          },
+          read: (buffer, offset, length, position) => handle.read(buffer, offset, length, position),
+          stat: () => handle.stat(),
+          chmod: (mode) => handle.chmod(mode),
+          truncate: (length) => handle.truncate(length),
+          close: () => handle.close(),
+        };
+        return wrapped;
+      },
+      mkdir: (dir: string, options: { recursive: true; mode: number }) => real.mkdir(dir, options),
+      stat: (file: string) => real.stat(file),
+      rename: (from: string, to: string) => real.rename(from, to),
+      rm: (file: string, options: { force: true }) => real.rm(file, options),
+    } satisfies AppendFileSystem,
+  };
+  return state;
+}
 
 /**
  * The real fs.promises with faults switched on by the test: a write that stores only its first N bytes and then
